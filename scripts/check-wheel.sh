@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Proves that `pip install .` (a real wheel, not an editable install) gives a working
+# `kneetriage` from any directory, with the knowledge base and templates inside the wheel.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q --upgrade pip
+"$work/venv/bin/pip" wheel -q --no-deps -w "$work/dist" "$repo"
+"$work/venv/bin/pip" install -q "$work"/dist/kneetriage-*.whl
+cd "$work"   # outside the checkout: nothing may be found beside the package
+"$work/venv/bin/kneetriage" --version
+"$work/venv/bin/kneetriage" rules lint
+"$work/venv/bin/python" -m triage rules list --kind red_flag | head -3
+printf '{"form_id": "wheel-check", "pain_location": "lateral", "onset": "gradual", "run_pain_pattern": "starts_at_predictable_distance", "aggr_downhill_running": "yes"}' > form.json
+"$work/venv/bin/kneetriage" assess form.json
+echo "wheel check: ok"

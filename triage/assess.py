@@ -1,0 +1,150 @@
+"""assess(form): run the engine, score the differential, decide the triage level, explain."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from triage.assessment import (
+    Assessment, ConditionResult, Finding, Reason, RedFlag, RuleUse, Triage,
+)
+from triage.engine import Firing, TriageEngine
+from triage.forms import Form, parse_form
+from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge
+from triage.scoring import alarm_findings, most_urgent, score_conditions
+from triage.whatif import exam_tests, open_questions
+
+_ENGINES: dict = {}
+
+
+def get_engine(kb: KnowledgeBase | None = None) -> TriageEngine:
+    """The engine for this process (experta binds an engine to its rules, so one per process)."""
+    kb = kb or load_knowledge()
+    key = (id(kb), os.getpid())
+    if key not in _ENGINES:
+        _ENGINES[key] = TriageEngine(kb)
+    return _ENGINES[key]
+
+
+def _findings(kb: KnowledgeBase, rule: RuleSpec, answers, firing: Firing, seen=()) -> list[Finding]:
+    """The answers a fired rule rested on, through the conclusions it used."""
+    out: list[Finding] = []
+    for item in rule.when.all + rule.when.any:
+        if item.field is not None:
+            value = answers.get(item.field)
+            if item.holds(value):
+                spec = kb.catalogue[item.field]
+                out.append(Finding(item.field, value, f"{spec.clinician}: {spec.label(value)}"))
+        elif item.concluded not in seen:
+            for source in firing.conclusions.get(item.concluded, ()):
+                out += _findings(kb, kb.rule(source), answers, firing, seen + (item.concluded,))
+    return list(dict.fromkeys(out))
+
+
+def _use(kb: KnowledgeBase, rule_id: str, answers, firing: Firing) -> RuleUse:
+    rule = kb.rule(rule_id)
+    return RuleUse(rule=rule.id, title=rule.title, explanation=rule.explanation,
+                   findings=tuple(_findings(kb, rule, answers, firing)), cite=rule.cite,
+                   lr=rule.lr, basis=rule.basis, strength=rule.strength)
+
+
+def _red_flags(kb: KnowledgeBase, firing: Firing, answers) -> tuple[RedFlag, ...]:
+    by_flag: dict[str, list[str]] = {}
+    for rule_id in firing.red_flags:
+        by_flag.setdefault(kb.rule(rule_id).flag, []).append(rule_id)
+    flags = []
+    for flag_id, rule_ids in by_flag.items():
+        spec = kb.flag(flag_id)
+        level = most_urgent(kb, [kb.rule(r).level for r in rule_ids])
+        flags.append(RedFlag(id=flag_id, title=spec.title, level=level, advice=spec.advice,
+                             rules=tuple(_use(kb, r, answers, firing) for r in rule_ids), cite=spec.cite))
+    flags.sort(key=lambda f: (kb.level(f.level).rank, f.id))
+    return tuple(flags)
+
+
+def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, str, str | None, list[Reason]]:
+    """The outcome, its wording, the top condition and every reason for the triage level."""
+    policy = kb.policy
+    reasons: list[Reason] = []
+    for rule_id in firing.red_flags:
+        rule = kb.rule(rule_id)
+        reasons.append(Reason(f"{kb.flag(rule.flag).title}: {rule.title}.", rule.level, (rule.id,), rule.cite))
+
+    key_answers = sum(1 for name in policy["key_fields"] if answers.get(name) is not None)
+    top = scores[0]
+    top_condition = None
+    if key_answers < policy["minimum_key_answers"]:
+        outcome = "insufficient_information"
+        text = (f"Only {key_answers} of the key questions (where it hurts, how it started, what provokes it) "
+                f"are answered, too few to name a condition. A clinician should take the history.")
+        reasons.append(Reason(text, "consultation"))
+    elif top.probability < policy["likely"]:
+        outcome = "no_clear_fit"
+        text = (f"No condition fits well: the best, {kb.condition(top.condition).title}, reaches "
+                f"{top.probability:.0%}, below the {policy['likely']:.0%} needed to call it likely. "
+                f"Rather than force a label, this form is referred for examination.")
+        reasons.append(Reason(text, "consultation"))
+    else:
+        outcome = "likely"
+        top_condition = top.condition
+        title = kb.condition(top.condition).title
+        text = f"{title} is likely ({top.probability:.0%})."
+        if top.condition in policy.get("refer_conditions", ()):
+            reasons.append(Reason(f"{text} It needs a clinician and imaging, not self-management.", "consultation"))
+        else:
+            reasons.append(Reason(f"{text} With no red flag this is usually managed by the runner, "
+                                  f"with the plan below and a review in 2 weeks.", "self_care"))
+
+    fired = set(firing.red_flags)
+    for (name, value), rule_ids in alarm_findings(kb).items():
+        if answers.get(name) == value and not fired.intersection(rule_ids):
+            spec = kb.catalogue[name]
+            reasons.append(Reason(
+                f"{spec.clinician} was reported. On its own it does not complete a red flag, but it is a "
+                f"warning sign, so a clinician should see this knee (when in doubt, triage up).",
+                "consultation", tuple(rule_ids)))
+    return outcome, text, top_condition, reasons
+
+
+def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None) -> Assessment:
+    """Assess one intake form (a Form, or a contract mapping that is validated first)."""
+    kb = kb or load_knowledge()
+    if not isinstance(form, Form):
+        form = parse_form(form)
+    answers = dict(form.answers)
+    firing = get_engine(kb).run(answers)
+    scores = score_conditions(kb, firing.evidence)
+    outcome, outcome_text, top_condition, reasons = _triage(kb, answers, firing, scores)
+    level_id = most_urgent(kb, [r.level for r in reasons])
+    reasons.sort(key=lambda r: kb.level(r.level).rank)
+    level = kb.level(level_id)
+
+    policy = kb.policy
+    differential = []
+    for rank, score in enumerate(scores, start=1):
+        status = ("likely" if score.probability >= policy["likely"]
+                  else "possible" if score.probability >= policy["possible"] else "unlikely")
+        spec = kb.condition(score.condition)
+        differential.append(ConditionResult(
+            id=score.condition, title=spec.title, rank=rank, score=round(score.probability, 4),
+            prior=score.prior, status=status,
+            supporting=tuple(_use(kb, r, answers, firing) for r in score.supporting),
+            opposing=tuple(_use(kb, r, answers, firing) for r in score.opposing),
+        ))
+    ranking = [s.condition for s in scores]
+    contenders = [c.id for c in differential if c.status != "unlikely"][:3] or ranking[:2]
+    return Assessment(
+        form_id=form.form_id,
+        outcome=outcome,
+        outcome_text=outcome_text,
+        top_condition=top_condition,
+        triage=Triage(level=level.id, label=level.label, timeframe=level.timeframe, action=level.action,
+                      reasons=tuple(reasons)),
+        red_flags=_red_flags(kb, firing, answers),
+        differential=tuple(differential),
+        conclusions={name: list(rules) for name, rules in firing.conclusions.items()},
+        open_questions=open_questions(kb, answers, ranking, level.id),
+        exam_tests=exam_tests(kb, answers, contenders),
+        answers=answers,
+        kb_version=kb.version,
+    )

@@ -1,0 +1,154 @@
+"""What an assessment says: plain dataclasses that every interface reads and serialises."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+DISCLAIMER = (
+    "kneetriage supports, and does not replace, the judgement of a clinician. It cannot examine "
+    "you. If you are worried, or your knee gets worse, seek medical care; in an emergency call "
+    "your local emergency number."
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One answer that a rule used: the field, its value, and how a clinician reads it."""
+
+    field: str
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class RuleUse:
+    """A fired rule, with the findings it rested on and its source keys."""
+
+    rule: str
+    title: str
+    explanation: str
+    findings: tuple[Finding, ...]
+    cite: tuple[str, ...]
+    lr: float | None = None
+    basis: str | None = None
+    strength: str | None = None
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    title: str
+    level: str
+    advice: str
+    rules: tuple[RuleUse, ...]
+    cite: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    id: str
+    title: str
+    rank: int
+    score: float             # posterior probability, 0-1
+    prior: float
+    status: str              # likely | possible | unlikely
+    supporting: tuple[RuleUse, ...]
+    opposing: tuple[RuleUse, ...]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the triage level is what it is; ``rules`` is empty for a policy reason."""
+
+    text: str
+    level: str
+    rules: tuple[str, ...] = ()
+    cite: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Triage:
+    level: str
+    label: str
+    timeframe: str
+    action: str
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An unanswered field whose answer could change the result, and why."""
+
+    field: str
+    question: str
+    exam: bool
+    weight: float
+    why: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExamTest:
+    """A confirmatory examination test for a leading condition, with its accuracy."""
+
+    field: str
+    name: str
+    condition: str
+    lr_positive: float | None
+    lr_negative: float | None
+    basis: str
+    cite: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    form_id: str | None
+    outcome: str             # likely | no_clear_fit | insufficient_information
+    outcome_text: str
+    top_condition: str | None
+    triage: Triage
+    red_flags: tuple[RedFlag, ...]
+    differential: tuple[ConditionResult, ...]
+    conclusions: dict = field(default_factory=dict)
+    open_questions: tuple[OpenQuestion, ...] = ()
+    exam_tests: tuple[ExamTest, ...] = ()
+    answers: dict = field(default_factory=dict)
+    kb_version: str = ""
+    disclaimer: str = DISCLAIMER
+
+    @property
+    def triage_level(self) -> str:
+        return self.triage.level
+
+    @property
+    def red_flag_ids(self) -> list[str]:
+        return [flag.id for flag in self.red_flags]
+
+    def score(self, condition: str) -> float:
+        return next(c.score for c in self.differential if c.id == condition)
+
+    def to_dict(self) -> dict:
+        """Everything, JSON-ready (the JSON and JSON Lines outputs)."""
+        full = asdict(self)
+        top = self.differential[0] if self.differential else None
+        # The contract's fields first: red_flags are ids in order of urgency; the details follow.
+        return {
+            "form_id": self.form_id,
+            "status": "ok",
+            "triage_level": self.triage.level,
+            "red_flags": self.red_flag_ids,
+            "top_condition": self.top_condition,
+            "top_score": round(top.score, 4) if top and self.top_condition else None,
+            "outcome": self.outcome,
+            "outcome_text": self.outcome_text,
+            "differential": full["differential"],
+            "triage": full["triage"],
+            "red_flag_details": full["red_flags"],
+            "conclusions": full["conclusions"],
+            "open_questions": full["open_questions"],
+            "exam_tests": full["exam_tests"],
+            "answers": full["answers"],
+            "kb_version": self.kb_version,
+            "disclaimer": self.disclaimer,
+        }

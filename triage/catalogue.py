@@ -1,0 +1,193 @@
+"""The field catalogue (rules/fields.yml): what a form may say, and how to read each value."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from triage.paths import RULES_DIR
+
+# Spellings accepted besides the canonical values (the contract welcomes these).
+YES = {"yes", "y", "true", "t", "1"}
+NO = {"no", "n", "false", "f", "0"}
+UNKNOWN = {"unknown", "u", "unk", "dont_know", "don't know", "dont know", "not known", "?"}
+EXAM_POSITIVE = {"positive", "pos", "+"}
+EXAM_NEGATIVE = {"negative", "neg", "-"}
+EXAM_NOT_DONE = {"not_done", "not done", "notdone", "nd"} | UNKNOWN
+
+# The canonical values each type accepts, as the error messages list them.
+ACCEPTED = {
+    "yesno": ["yes", "no", "unknown"],
+    "exam": ["positive", "negative", "not_done"],
+}
+
+
+class ValueProblem(ValueError):
+    """A value that does not fit its field; the message names the accepted values."""
+
+    def __init__(self, message: str, accepted: str):
+        super().__init__(message)
+        self.accepted = accepted
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    group: str
+    patient: str
+    clinician: str
+    help: str = ""
+    values: tuple[str, ...] = ()
+    value_labels: dict = field(default_factory=dict, compare=False, hash=False)
+    min: float | None = None
+    max: float | None = None
+    requires: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_exam(self) -> bool:
+        return self.group == "exam"
+
+    def accepted(self) -> str:
+        """The accepted values in words, for error messages and help."""
+        if self.type in ACCEPTED:
+            return ", ".join(ACCEPTED[self.type])
+        if self.type == "enum":
+            return ", ".join(self.values)
+        if self.type in ("integer", "number"):
+            kind = "a whole number" if self.type == "integer" else "a number"
+            return f"{kind} from {_num(self.min)} to {_num(self.max)}"
+        return "any text"
+
+    def choices(self) -> list[str]:
+        """The answers a person picks from (unknown is always allowed besides these)."""
+        if self.type == "yesno":
+            return ["yes", "no"]
+        if self.type == "exam":
+            return ["positive", "negative"]
+        if self.type == "enum":
+            return [v for v in self.values if v not in ("unknown", "not_done")]
+        return []
+
+    def label(self, value: Any) -> str:
+        return str(self.value_labels.get(value, value))
+
+    def read(self, raw: Any) -> Any:
+        """The canonical value of ``raw`` (None for unknown), or ValueProblem."""
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            text = raw.strip()
+            if text == "":
+                return None
+        else:
+            text = raw
+        reader = getattr(self, f"_read_{self.type}")
+        return reader(text)
+
+    def _problem(self, raw: Any) -> ValueProblem:
+        return ValueProblem(f"{raw!r} is not accepted; accepted values: {self.accepted()}", self.accepted())
+
+    def _read_text(self, raw: Any) -> Any:
+        if isinstance(raw, (dict, list)):
+            raise self._problem(raw)
+        return str(raw)
+
+    def _read_yesno(self, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            return "yes" if raw else "no"
+        key = str(raw).strip().lower()
+        if key in YES:
+            return "yes"
+        if key in NO:
+            return "no"
+        if key in UNKNOWN:
+            return None
+        raise self._problem(raw)
+
+    def _read_exam(self, raw: Any) -> Any:
+        key = str(raw).strip().lower()
+        if key in EXAM_POSITIVE:
+            return "positive"
+        if key in EXAM_NEGATIVE:
+            return "negative"
+        if key in EXAM_NOT_DONE:
+            return None
+        raise self._problem(raw)
+
+    def _read_enum(self, raw: Any) -> Any:
+        key = str(raw).strip().lower().replace(" ", "_").replace("-", "_")
+        if key in self.values:
+            # "unknown" (sex) and "not_done" (effusion) are listed values that mean unknown.
+            return None if key in ("unknown", "not_done") else key
+        if key in {u.replace(" ", "_") for u in UNKNOWN}:
+            return None
+        raise self._problem(raw)
+
+    def _read_integer(self, raw: Any) -> Any:
+        number = self._read_number(raw)
+        if number is not None and number != int(number):
+            raise self._problem(raw)
+        return None if number is None else int(number)
+
+    def _read_number(self, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            raise self._problem(raw)
+        if isinstance(raw, str) and raw.strip().lower() in UNKNOWN:
+            return None
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise self._problem(raw) from None
+        if math.isnan(number) or not (self.min <= number <= self.max):
+            raise self._problem(raw)
+        return int(number) if number == int(number) else number
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else (str(int(x)) if x == int(x) else str(x))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    fields: tuple[Field, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+
+    def __getitem__(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def __iter__(self):
+        return iter(self.fields)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def answerable(self) -> list[Field]:
+        """Every field but the identifier: the questions a form can answer."""
+        return [f for f in self.fields if f.name != "form_id"]
+
+
+@lru_cache(maxsize=None)
+def load_catalogue(path: str | None = None) -> Catalogue:
+    source = RULES_DIR / "fields.yml" if path is None else path
+    if path is not None and Path(path) == RULES_DIR / "fields.yml":
+        return load_catalogue()
+    with open(source, encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)
+    fields = []
+    for entry in entries:
+        entry = dict(entry)
+        entry["values"] = tuple(entry.get("values", ()))
+        fields.append(Field(**entry))
+    return Catalogue(tuple(fields))

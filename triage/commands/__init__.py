@@ -1,0 +1,1 @@
+"""One module per ``kneetriage`` subcommand; each exposes a click command named ``command``."""

@@ -1,0 +1,112 @@
+"""Checks of the knowledge base that a reviewer would otherwise do by hand (``rules lint``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from triage.knowledge import KnowledgeBase
+
+CONTRACT_CONDITIONS = ("pfps", "itbs", "patellar_tendinopathy", "medial_plica",
+                       "fat_pad_impingement", "patellar_stress_fracture")
+BASES = ("published", "estimated")
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def _non_monotone_conclusions(kb: KnowledgeBase) -> set[str]:
+    """Conclusions that adding a finding could take away (a `none` anywhere beneath them)."""
+    rules = kb.rules_of("conclusion")
+    bad = {r.concludes for r in rules if r.when.none}
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            if rule.concludes not in bad and rule.when.conclusions() & bad:
+                bad.add(rule.concludes)
+                changed = True
+    return bad
+
+
+def lint(kb: KnowledgeBase) -> list[LintProblem]:
+    problems: list[LintProblem] = []
+
+    def problem(where: str, message: str) -> None:
+        problems.append(LintProblem(where, message))
+
+    for rule_id, count in Counter(r.id for r in kb.rules).items():
+        if count > 1:
+            problem(rule_id, f"rule id used {count} times")
+    for kind, ids in (("condition", [c.id for c in kb.conditions]), ("flag", [f.id for f in kb.flags])):
+        for item_id, count in Counter(ids).items():
+            if count > 1:
+                problem(item_id, f"{kind} id used {count} times")
+
+    concluded = {r.concludes for r in kb.rules_of("conclusion")}
+    used = set().union(*(r.when.conclusions() for r in kb.rules)) if kb.rules else set()
+    non_monotone = _non_monotone_conclusions(kb)
+    levels = {lv.id for lv in kb.levels}
+    conditions = {c.id for c in kb.conditions}
+
+    for rule in kb.rules:
+        where = f"{rule.source_file}: {rule.id}"
+        if len(rule.explanation) < 20:
+            problem(where, "no explanation (a clinician reads it in every report)")
+        if not rule.cite:
+            problem(where, "no citation")
+        for key in rule.cite:
+            if key not in kb.references:
+                problem(where, f"citation key {key!r} is not in references.yml")
+        for name in rule.when.conclusions() - concluded:
+            problem(where, f"uses conclusion {name!r}, which no rule concludes")
+        for item in rule.when.any:
+            if item.concluded is not None:
+                problem(where, "conclusions can be used in `all` or `none`, not in `any`")
+        if rule.kind == "evidence":
+            if rule.condition not in conditions:
+                problem(where, f"unknown condition {rule.condition!r}")
+            if rule.lr is None or rule.lr <= 0 or rule.lr == 1:
+                problem(where, f"lr must be positive and not 1, got {rule.lr}")
+            if rule.basis not in BASES:
+                problem(where, f"basis must be one of {', '.join(BASES)}, got {rule.basis!r}")
+        if rule.kind == "conclusion" and any(i.concluded for i in rule.when.none):
+            problem(where, "a conclusion rule cannot depend on the absence of a conclusion "
+                           "(the result would depend on firing order)")
+        if rule.kind == "red_flag":
+            if rule.level not in levels:
+                problem(where, f"unknown triage level {rule.level!r}")
+            if rule.when.none:
+                problem(where, "a red-flag rule must not use `none`: adding a finding must never lower urgency")
+            for name in rule.when.conclusions() & non_monotone:
+                problem(where, f"uses conclusion {name!r}, which an added finding can take away "
+                               "(adding a finding must never lower urgency)")
+
+    for name in sorted(concluded - used):
+        problem(f"conclusions.yml: {name}", "concluded but never used by another rule")
+    for condition in kb.conditions:
+        where = f"conditions/{condition.id}.yml"
+        if not 0 < condition.prior < 1:
+            problem(where, f"prior must be between 0 and 1, got {condition.prior}")
+        for key in condition.prior_cite:
+            if key not in kb.references:
+                problem(where, f"prior citation key {key!r} is not in references.yml")
+        if not any(r.condition == condition.id and r.lr > 1 for r in kb.rules_of("evidence")):
+            problem(where, "unreachable: no rule gives evidence for this condition")
+    for missing in sorted(set(CONTRACT_CONDITIONS) - conditions):
+        problem("conditions/", f"the contract's condition {missing!r} has no file")
+    for flag in kb.flags:
+        where = f"red_flags/{flag.id}.yml"
+        if not any(r.flag == flag.id for r in kb.rules_of("red_flag")):
+            problem(where, "unreachable: no rule raises this flag")
+        if not flag.cite or any(k not in kb.references for k in flag.cite):
+            problem(where, "the flag needs citation keys that resolve in references.yml")
+        if len(flag.advice) < 20:
+            problem(where, "no advice (what to do)")
+    return problems

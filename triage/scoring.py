@@ -1,0 +1,82 @@
+"""Turning fired rules into a ranked differential and a triage level (plain Python).
+
+The differential is a naive-Bayes combination of likelihood ratios: for each condition,
+posterior odds = prior odds x the product of the LRs of its fired evidence rules, read as a
+probability. Each condition is scored against "not this condition", so the scores do not sum
+to one and all of them can be low (no condition fits). docs/scoring.md gives the reasoning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from triage.knowledge import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class ConditionScore:
+    condition: str
+    prior: float
+    log_odds: float
+    probability: float
+    supporting: tuple[str, ...]     # rule ids with LR > 1, strongest first
+    opposing: tuple[str, ...]       # rule ids with LR < 1, strongest first
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1 + z)
+
+
+def score_conditions(kb: KnowledgeBase, evidence_ids) -> list[ConditionScore]:
+    """Rank the conditions by posterior probability (ties broken by condition order in rules/)."""
+    by_condition: dict[str, list] = {c.id: [] for c in kb.conditions}
+    for rule_id in evidence_ids:
+        rule = kb.rule(rule_id)
+        by_condition[rule.condition].append(rule)
+    scores = []
+    for order, condition in enumerate(kb.conditions):
+        rules = by_condition[condition.id]
+        log_odds = logit(condition.prior) + sum(math.log(r.lr) for r in rules)
+        strongest = sorted(rules, key=lambda r: (-abs(math.log(r.lr)), r.id))
+        scores.append((order, ConditionScore(
+            condition=condition.id, prior=condition.prior, log_odds=log_odds,
+            probability=sigmoid(log_odds),
+            supporting=tuple(r.id for r in strongest if r.lr > 1),
+            opposing=tuple(r.id for r in strongest if r.lr < 1),
+        )))
+    scores.sort(key=lambda pair: (-pair[1].log_odds, pair[0]))
+    return [score for _, score in scores]
+
+
+def most_urgent(kb: KnowledgeBase, level_ids) -> str:
+    return min(level_ids, key=lambda lv: kb.level(lv).rank)
+
+
+def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
+    """(field, value) pairs that red-flag rules look for -> those rules' ids.
+
+    Used to triage up a form that reports an alarm finding without completing a red flag:
+    when in doubt, a clinician looks. Only reported symptoms and signs count (a yes/no field
+    answered yes, an examination finding that is positive), and only from red flags that need a
+    clinician: age, sport or pain site alone are not alarming, and a self-care flag (such as
+    apophysitis) has nothing to escalate to.
+    """
+    found: dict[tuple[str, object], list[str]] = {}
+    for rule in kb.rules_of("red_flag"):
+        if rule.level == "self_care":
+            continue
+        for item in rule.when.all + rule.when.any:
+            if item.field is None or kb.catalogue[item.field].type not in ("yesno", "exam"):
+                continue
+            for value in item.equals:
+                if value in ("yes", "positive"):
+                    found.setdefault((item.field, value), []).append(rule.id)
+    return found

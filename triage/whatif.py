@@ -1,0 +1,120 @@
+"""Which unanswered questions and examination tests could still change the result.
+
+Each rule is evaluated in three-valued logic over the answers (triage/matching.py): a rule that
+is neither true nor false is waiting on unanswered fields, and those fields inherit its weight.
+Evidence weighs |ln LR|, more for conditions still in contention; a red flag weighs by how far
+it would raise the triage level. The questionnaire asks in this order; the report lists them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from triage.assessment import ExamTest, OpenQuestion
+from triage.knowledge import KnowledgeBase, RuleSpec
+from triage.matching import TRUE, UNKNOWN
+
+# Conditions ranked below this are "out of contention" and their evidence counts less.
+CONTENTION_RANKS = 3
+OUT_OF_CONTENTION = 0.25
+
+
+def conclusion_truth(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Three-valued truth of every conclusion (a fixpoint, since conclusions chain)."""
+    rules = kb.rules_of("conclusion")
+    truth: dict[str, Any] = {}
+    for _ in range(len(rules) + 1):
+        new: dict[str, Any] = {}
+        for rule in rules:
+            t = rule.when.truth(answers, truth)
+            old = new.get(rule.concludes, False)
+            new[rule.concludes] = TRUE if (t is TRUE or old is TRUE) else (UNKNOWN if (t is UNKNOWN or old is UNKNOWN) else False)
+        if new == truth:
+            break
+        truth = new
+    return truth
+
+
+def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=()) -> set[str]:
+    """The unanswered fields a rule (through its conclusions too) is waiting on."""
+    fields = {i.field for i in rule.when.items() if i.field is not None and answers.get(i.field) is None}
+    for name in rule.when.conclusions():
+        if truth.get(name) is UNKNOWN and name not in seen:
+            for source in kb.rules_of("conclusion"):
+                if source.concludes == name:
+                    fields |= _waiting_on(kb, source, answers, truth, seen + (name,))
+    return fields
+
+
+def _requires_met(kb: KnowledgeBase, field: str, answers) -> bool:
+    requires = kb.catalogue[field].requires or {}
+    return all(answers.get(k) == v for k, v in requires.items())
+
+
+def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[str], level: str,
+                   limit: int | None = 10) -> tuple[OpenQuestion, ...]:
+    truth = conclusion_truth(kb, answers)
+    rank = {condition: i for i, condition in enumerate(ranking)}
+    current = kb.level(level).rank
+    weights: dict[str, float] = {}
+    reasons: dict[str, list[tuple[float, RuleSpec]]] = {}
+    for rule in kb.rules:
+        if rule.kind == "conclusion" or rule.when.truth(answers, truth) is not UNKNOWN:
+            continue
+        if rule.kind == "red_flag":
+            gain = current - kb.level(rule.level).rank   # how many levels it would raise triage
+            if gain <= 0:
+                continue
+            weight = 4.0 + 2.0 * gain
+        else:
+            relevance = 1.0 if rank.get(rule.condition, 99) < CONTENTION_RANKS else OUT_OF_CONTENTION
+            weight = abs(math.log(rule.lr)) * relevance
+        for name in _waiting_on(kb, rule, answers, truth):
+            if not _requires_met(kb, name, answers):
+                continue
+            weights[name] = weights.get(name, 0.0) + weight
+            reasons.setdefault(name, []).append((weight, rule))
+    ordered = sorted(weights, key=lambda n: (-weights[n], kb.catalogue.names.index(n)))
+    out = []
+    for name in ordered[:limit]:
+        spec = kb.catalogue[name]
+        top_rules = [r for _, r in sorted(reasons[name], key=lambda wr: (-wr[0], wr[1].id))]
+        why = "; ".join(dict.fromkeys(r.title for r in top_rules[:3]))
+        out.append(OpenQuestion(field=name, question=spec.patient, exam=spec.is_exam,
+                                weight=round(weights[name], 3), why=why,
+                                rules=tuple(r.id for r in top_rules)))
+    return tuple(out)
+
+
+def exam_tests(kb: KnowledgeBase, answers: Mapping[str, Any], conditions: list[str]) -> tuple[ExamTest, ...]:
+    """Unperformed examination tests that bear on the given conditions, most informative first."""
+    found: dict[tuple[str, str], dict] = {}
+    for rule in kb.rules_of("evidence"):
+        if rule.condition not in conditions:
+            continue
+        for item in rule.when.all:
+            if item.field is None or not kb.catalogue[item.field].is_exam or answers.get(item.field) is not None:
+                continue
+            entry = found.setdefault((item.field, rule.condition), {"pos": None, "neg": None, "basis": set(),
+                                                                    "cite": [], "rules": []})
+            if "positive" in item.equals and rule.lr > 1:
+                entry["pos"] = max(entry["pos"] or 1.0, rule.lr)
+            elif "negative" in item.equals and rule.lr < 1:
+                entry["neg"] = min(entry["neg"] or 1.0, rule.lr)
+            entry["basis"].add(rule.basis)
+            entry["cite"] += [c for c in rule.cite if c not in entry["cite"]]
+            entry["rules"].append(rule.id)
+    tests = []
+    for (name, condition), e in found.items():
+        basis = "published" if e["basis"] == {"published"} else ("mixed" if "published" in e["basis"] else "estimated")
+        tests.append(ExamTest(field=name, name=kb.catalogue[name].clinician, condition=condition,
+                              lr_positive=e["pos"], lr_negative=e["neg"], basis=basis,
+                              cite=tuple(e["cite"]), rules=tuple(e["rules"])))
+
+    def information(test: ExamTest) -> float:
+        return max(abs(math.log(test.lr_positive or 1.0)), abs(math.log(test.lr_negative or 1.0)))
+
+    order = {c: i for i, c in enumerate(conditions)}
+    tests.sort(key=lambda t: (order[t.condition], t.basis != "published", -information(t), t.field))
+    return tuple(tests)
