@@ -64,19 +64,22 @@ def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
     """(field, value) pairs that red-flag rules look for -> those rules' ids.
 
     Used to triage up a form that reports an alarm finding without completing a red flag:
-    when in doubt, a clinician looks. Only reported symptoms and signs count (a yes/no field
-    answered yes, an examination finding that is positive), and only from red flags that need a
-    clinician: age, sport or pain site alone are not alarming, and a self-care flag (such as
-    apophysitis) has nothing to escalate to.
+    when in doubt, a clinician looks. Only reported symptoms, signs and history count (a yes/no
+    field answered yes, a positive examination test, an enum value such as marked swelling), and
+    only from red flags that need a clinician: age and sport are context, not alarms, and a
+    self-care flag (such as apophysitis) has nothing to escalate to.
     """
     found: dict[tuple[str, object], list[str]] = {}
     for rule in kb.rules_of("red_flag"):
         if rule.level == "self_care":
             continue
         for item in rule.when.all + rule.when.any:
-            if item.field is None or kb.catalogue[item.field].type not in ("yesno", "exam"):
+            if item.field is None:
+                continue
+            spec = kb.catalogue[item.field]
+            if spec.group == "context" or spec.type not in ("yesno", "exam", "enum"):
                 continue
             for value in item.equals:
-                if value in ("yes", "positive"):
+                if value not in ("no", "negative", "none"):
                     found.setdefault((item.field, value), []).append(rule.id)
     return found

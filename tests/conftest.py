@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+TESTS = Path(__file__).resolve().parent
+MINI_KB = TESTS / "fixtures" / "mini_kb"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from triage.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def mini_kb():
+    from triage.knowledge import load_knowledge
+
+    return load_knowledge(str(MINI_KB))

@@ -1,0 +1,75 @@
+"""``kneetriage assess``: assess one form and print the explained result."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from triage.assess import assess
+from triage.forms import FormError, parse_form
+from triage.knowledge import load_knowledge
+
+
+def _read_form(path: str) -> dict:
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8-sig").read()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{path}: not JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: a form is one JSON object; for many forms use `kneetriage score`")
+    return data
+
+
+def render_text(result, kb) -> str:
+    """A short plain-text summary for the terminal (the full report is `kneetriage report`)."""
+    lines = [f"Form {result.form_id or '(no id)'}  -  knowledge base {result.kb_version}", ""]
+    lines.append(f"TRIAGE: {result.triage.label.upper()} ({result.triage.level})")
+    lines.append(f"  {result.triage.action}")
+    for reason in result.triage.reasons:
+        lines.append(f"  - [{reason.level}] {reason.text}")
+    if result.red_flags:
+        lines += ["", "RED FLAGS"]
+        for flag in result.red_flags:
+            lines.append(f"  {flag.title} [{flag.level}]: {flag.advice}")
+            for use in flag.rules:
+                lines.append(f"    {use.rule}: " + "; ".join(f.text for f in use.findings))
+    lines += ["", f"DIFFERENTIAL ({result.outcome_text})"]
+    for c in result.differential:
+        lines.append(f"  {c.rank}. {c.title:<42} {c.score:6.1%}  {c.status}")
+        for use in c.supporting[:4]:
+            lines.append(f"       + {use.title} (LR {use.lr:g}, {use.rule})")
+        for use in c.opposing[:3]:
+            lines.append(f"       - {use.title} (LR {use.lr:g}, {use.rule})")
+    if result.exam_tests:
+        lines += ["", "EXAMINATION TESTS TO DO NEXT"]
+        for test in result.exam_tests[:5]:
+            acc = ", ".join(x for x in (f"LR+ {test.lr_positive:g}" if test.lr_positive else "",
+                                        f"LR- {test.lr_negative:g}" if test.lr_negative else "") if x)
+            lines.append(f"  {test.name} ({test.condition}; {acc or 'accuracy not published'}, {test.basis})")
+    if result.open_questions:
+        lines += ["", "QUESTIONS THAT COULD CHANGE THE RESULT"]
+        for q in result.open_questions[:5]:
+            lines.append(f"  {q.question}  ({q.why})")
+    lines += ["", result.disclaimer]
+    return "\n".join(lines)
+
+
+@click.command("assess")
+@click.argument("form_file", type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def command(form_file, fmt):
+    """Assess one intake form (a JSON object in the intake-form contract; - for stdin)."""
+    try:
+        form = parse_form(_read_form(form_file))
+    except FormError as error:
+        for problem in error.problems:
+            click.echo(f"{form_file}: {problem}", err=True)
+        raise SystemExit(2)
+    result = assess(form)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        click.echo(render_text(result, load_knowledge()))
