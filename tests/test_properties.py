@@ -42,7 +42,7 @@ def test_same_form_same_result(raw):
 
 @SETTINGS
 @given(forms(), st.data())
-def test_adding_a_red_flag_finding_never_lowers_urgency(raw, data, kb):
+def test_adding_a_red_flag_finding_never_lowers_urgency(kb, raw, data):
     field, value = data.draw(st.sampled_from(sorted(alarm_findings(kb))))
     form = parse_form({k: v for k, v in raw.items() if k != field})
     before = assess(form)

@@ -15,15 +15,28 @@ from triage.scoring import alarm_findings, most_urgent, score_conditions
 from triage.whatif import exam_tests, open_questions
 
 _ENGINES: dict = {}
+_ALARMS: dict = {}
 
 
 def get_engine(kb: KnowledgeBase | None = None) -> TriageEngine:
     """The engine for this process (experta binds an engine to its rules, so one per process)."""
     kb = kb or load_knowledge()
-    key = (id(kb), os.getpid())
-    if key not in _ENGINES:
-        _ENGINES[key] = TriageEngine(kb)
-    return _ENGINES[key]
+    engine = _ENGINES.get(id(kb))
+    if engine is None:
+        engine = _ENGINES[id(kb)] = TriageEngine(kb)
+    return engine
+
+
+if hasattr(os, "register_at_fork"):
+    # A forked child (a batch worker) builds its own engine rather than share its parent's.
+    os.register_at_fork(after_in_child=_ENGINES.clear)
+
+
+def _alarm_findings(kb: KnowledgeBase) -> dict:
+    """alarm_findings(kb), computed once per knowledge base rather than once per form."""
+    if id(kb) not in _ALARMS:
+        _ALARMS[id(kb)] = (kb, alarm_findings(kb))   # kb kept so that its id is not reused
+    return _ALARMS[id(kb)][1]
 
 
 def _findings(kb: KnowledgeBase, rule: RuleSpec, answers, firing: Firing, seen=()) -> list[Finding]:
@@ -96,7 +109,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
                                   f"with the plan below and a review in 2 weeks.", "self_care"))
 
     fired = set(firing.red_flags)
-    for (name, value), rule_ids in alarm_findings(kb).items():
+    for (name, value), rule_ids in _alarm_findings(kb).items():
         if answers.get(name) == value and not fired.intersection(rule_ids):
             spec = kb.catalogue[name]
             reasons.append(Reason(
@@ -106,8 +119,14 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
     return outcome, text, top_condition, reasons
 
 
-def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None) -> Assessment:
-    """Assess one intake form (a Form, or a contract mapping that is validated first)."""
+def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
+           what_next: bool = True) -> Assessment:
+    """Assess one intake form (a Form, or a contract mapping that is validated first).
+
+    ``what_next=False`` leaves out the open questions and examination tests (about a quarter
+    of the time per form); the triage level, red flags and differential are the same. Batch
+    scoring uses it for its CSV and table outputs, which show neither.
+    """
     kb = kb or load_knowledge()
     if not isinstance(form, Form):
         form = parse_form(form)
@@ -143,8 +162,8 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None) -
         red_flags=_red_flags(kb, firing, answers),
         differential=tuple(differential),
         conclusions={name: list(rules) for name, rules in firing.conclusions.items()},
-        open_questions=open_questions(kb, answers, ranking, level.id),
-        exam_tests=exam_tests(kb, answers, contenders),
+        open_questions=open_questions(kb, answers, ranking, level.id) if what_next else (),
+        exam_tests=exam_tests(kb, answers, contenders) if what_next else (),
         answers=answers,
         kb_version=kb.version,
     )

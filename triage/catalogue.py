@@ -159,6 +159,7 @@ class Catalogue:
 
     def __post_init__(self):
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
 
     def __getitem__(self, name: str) -> Field:
         return self._by_name[name]
@@ -171,7 +172,7 @@ class Catalogue:
 
     @property
     def names(self) -> list[str]:
-        return [f.name for f in self.fields]
+        return list(self._names)
 
     def answerable(self) -> list[Field]:
         """Every field but the identifier: the questions a form can answer."""

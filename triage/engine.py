@@ -10,14 +10,26 @@ Summing the evidence and choosing the triage level is plain Python in triage/sco
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 from triage._experta import AS, NOT, TEST, Fact, KnowledgeEngine, L, P, Rule
+from experta.agenda import Agenda  # after triage._experta, which makes experta importable
+from experta.factlist import FactList
 from triage.knowledge import KnowledgeBase, RuleSpec
 from triage.matching import Item
+from triage.rete import DepthStrategy, Matcher
 
 
 class Intake(Fact):
     """The whole form as one fact: every catalogue field, None where unanswered."""
+
+
+def _intake(values: dict) -> Intake:
+    """Intake(**values), without experta freezing each value: form values are str, int, float
+    or None, which experta's freeze() returns unchanged."""
+    fact = Intake()
+    dict.update(fact, values)
+    return fact
 
 
 class Conclusion(Fact):
@@ -110,6 +122,9 @@ def _compile(spec: RuleSpec, predicates: _Predicates) -> Rule:
 
 
 class _EngineBase(KnowledgeEngine):
+    # A corrected agenda strategy and a cheaper matcher (triage/rete.py says what and why).
+    __matcher__ = Matcher
+    __strategy__ = DepthStrategy
     _deffacts_cache = None
 
     def get_deffacts(self):
@@ -117,6 +132,31 @@ class _EngineBase(KnowledgeEngine):
         if self._deffacts_cache is None:
             self._deffacts_cache = super().get_deffacts()
         return self._deffacts_cache
+
+    def reset(self, **kwargs):
+        """KnowledgeEngine.reset, without re-reading each @DefFacts' signature on every call
+        (experta does, to pass keyword arguments on; with none given there is nothing to pass)."""
+        if kwargs:
+            return super().reset(**kwargs)
+        self.agenda = Agenda()
+        self.facts = FactList()
+        self.matcher.reset()
+        self._KnowledgeEngine__declare(*chain.from_iterable(deffacts() for deffacts in self.get_deffacts()))
+        self.running = False
+
+    def run(self, steps=float("inf")):
+        """KnowledgeEngine.run without its watcher logging: experta builds the RULES watcher's
+        message (a str() of every matched fact) on each firing even when nobody watches."""
+        self.running = True
+        while steps > 0 and self.running:
+            added, removed = self.get_activations()
+            self.strategy._update_agenda(self.agenda, added, removed)
+            activation = self.agenda.get_next()
+            if activation is None:
+                break
+            steps -= 1
+            activation.rule(self, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
+        self.running = False
 
 
 def build_engine_class(kb: KnowledgeBase) -> type:
@@ -138,7 +178,7 @@ class TriageEngine:
         engine.reset()
         engine.fired_evidence = []
         engine.fired_flags = []
-        engine.declare(Intake(**{name: answers.get(name) for name in self._fields}))
+        engine.declare(_intake({name: answers.get(name) for name in self._fields}))
         engine.run()
         conclusions: dict[str, list[str]] = {}
         for fact in engine.facts.values():

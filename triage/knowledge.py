@@ -95,6 +95,7 @@ class KnowledgeBase:
         object.__setattr__(self, "_condition", {c.id: c for c in self.conditions})
         object.__setattr__(self, "_flag", {f.id: f for f in self.flags})
         object.__setattr__(self, "_level", {lv.id: lv for lv in self.levels})
+        object.__setattr__(self, "_of_kind", {k: tuple(r for r in self.rules if r.kind == k) for k in KINDS})
 
     def rule(self, rule_id: str) -> RuleSpec:
         return self._rule[rule_id]
@@ -112,7 +113,7 @@ class KnowledgeBase:
         return rule_id in self._rule
 
     def rules_of(self, kind: str) -> list[RuleSpec]:
-        return [r for r in self.rules if r.kind == kind]
+        return list(self._of_kind.get(kind, ()))   # precomputed: the what-if analysis asks per rule
 
     def reference(self, key: str) -> dict:
         return self.references[key]

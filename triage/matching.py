@@ -89,25 +89,32 @@ class When:
         return {i.concluded for i in self.items() if i.concluded is not None}
 
     def truth(self, answers: Mapping[str, Any], conclusions: Mapping[str, Any]) -> Any:
-        """Three-valued truth of the whole ``when`` (Kleene logic)."""
-        parts = [i.truth(answers, conclusions) for i in self.all]
+        """Three-valued truth of the whole ``when`` (Kleene logic).
+
+        It stops at the first false part: the what-if analysis asks this of every rule for
+        every form, and most rules fail on their first item.
+        """
+        result = TRUE
+        for item in self.all:
+            t = item.truth(answers, conclusions)
+            if t is FALSE:
+                return FALSE
+            if t is UNKNOWN:
+                result = UNKNOWN
         if self.any:
-            parts.append(_or(i.truth(answers, conclusions) for i in self.any))
+            t = _or(i.truth(answers, conclusions) for i in self.any)
+            if t is FALSE:
+                return FALSE
+            if t is UNKNOWN:
+                result = UNKNOWN
         # An unanswered field never blocks through none: it reads as "not present".
         for item in self.none:
             t = item.truth(answers, conclusions)
-            parts.append(FALSE if t is TRUE else (UNKNOWN if t is UNKNOWN and item.concluded else TRUE))
-        return _and(parts)
-
-
-def _and(values) -> Any:
-    result = TRUE
-    for v in values:
-        if v is FALSE:
-            return FALSE
-        if v is UNKNOWN:
-            result = UNKNOWN
-    return result
+            if t is TRUE:
+                return FALSE
+            if t is UNKNOWN and item.concluded:
+                result = UNKNOWN
+        return result
 
 
 def _or(values) -> Any:

@@ -36,14 +36,40 @@ def conclusion_truth(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str,
     return truth
 
 
+class _Shape:
+    """What _waiting_on needs of each rule, worked out once per knowledge base (it is asked
+    for every pending rule of every form)."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.fields = {r.id: tuple(i.field for i in r.when.items() if i.field is not None) for r in kb.rules}
+        self.conclusions = {r.id: tuple(r.when.conclusions()) for r in kb.rules}
+        self.sources: dict[str, list[RuleSpec]] = {}
+        for rule in kb.rules_of("conclusion"):
+            self.sources.setdefault(rule.concludes, []).append(rule)
+        # What open_questions weighs each evidence or red-flag rule by.
+        self.askers = [r for r in kb.rules if r.kind != "conclusion"]
+        self.size = {r.id: abs(math.log(r.lr)) for r in kb.rules if r.lr is not None}
+        self.level_rank = {r.id: kb.level(r.level).rank for r in kb.rules if r.kind == "red_flag"}
+        self.position = {name: i for i, name in enumerate(kb.catalogue.names)}
+
+
+_SHAPES: dict[int, tuple[KnowledgeBase, _Shape]] = {}
+
+
+def _shape(kb: KnowledgeBase) -> _Shape:
+    if id(kb) not in _SHAPES:
+        _SHAPES[id(kb)] = (kb, _Shape(kb))     # kb kept so that its id is not reused
+    return _SHAPES[id(kb)][1]
+
+
 def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=()) -> set[str]:
     """The unanswered fields a rule (through its conclusions too) is waiting on."""
-    fields = {i.field for i in rule.when.items() if i.field is not None and answers.get(i.field) is None}
-    for name in rule.when.conclusions():
+    shape = _shape(kb)
+    fields = {name for name in shape.fields[rule.id] if answers.get(name) is None}
+    for name in shape.conclusions[rule.id]:
         if truth.get(name) is UNKNOWN and name not in seen:
-            for source in kb.rules_of("conclusion"):
-                if source.concludes == name:
-                    fields |= _waiting_on(kb, source, answers, truth, seen + (name,))
+            for source in shape.sources.get(name, ()):
+                fields |= _waiting_on(kb, source, answers, truth, seen + (name,))
     return fields
 
 
@@ -59,23 +85,27 @@ def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[
     current = kb.level(level).rank
     weights: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, RuleSpec]]] = {}
-    for rule in kb.rules:
-        if rule.kind == "conclusion" or rule.when.truth(answers, truth) is not UNKNOWN:
+    askable: dict[str, bool] = {}
+    shape = _shape(kb)
+    for rule in shape.askers:
+        if rule.when.truth(answers, truth) is not UNKNOWN:
             continue
         if rule.kind == "red_flag":
-            gain = current - kb.level(rule.level).rank   # how many levels it would raise triage
+            gain = current - shape.level_rank[rule.id]   # how many levels it would raise triage
             if gain <= 0:
                 continue
             weight = 4.0 + 2.0 * gain
         else:
             relevance = 1.0 if rank.get(rule.condition, 99) < CONTENTION_RANKS else OUT_OF_CONTENTION
-            weight = abs(math.log(rule.lr)) * relevance
+            weight = shape.size[rule.id] * relevance
         for name in _waiting_on(kb, rule, answers, truth):
-            if not _requires_met(kb, name, answers):
+            if name not in askable:
+                askable[name] = _requires_met(kb, name, answers)
+            if not askable[name]:
                 continue
             weights[name] = weights.get(name, 0.0) + weight
             reasons.setdefault(name, []).append((weight, rule))
-    ordered = sorted(weights, key=lambda n: (-weights[n], kb.catalogue.names.index(n)))
+    ordered = sorted(weights, key=lambda n: (-weights[n], shape.position[n]))
     out = []
     for name in ordered[:limit]:
         spec = kb.catalogue[name]

@@ -1,0 +1,235 @@
+"""Writing scored rows: CSV (flat), JSON Lines or JSON (the full explained assessment).
+
+A ``Format`` turns one result (an Assessment, or an ``ErrorRow``) into text. The workers call
+it, so the main process only joins and writes strings. ``AtomicFile`` writes the output file
+under a temporary name in the same folder and renames it over the target only once everything
+is written: after a crash or Ctrl-C there is never a half-written file that looks complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from triage.assessment import Assessment
+from triage.batch.readers import Row
+from triage.forms import Problem
+
+OUTPUT_FORMATS = ("csv", "jsonl", "json", "table")
+OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """A row that could not be scored: where it is, and every problem with it."""
+
+    form_id: str
+    source: str
+    row: int
+    line: int
+    problems: tuple[Problem, ...] = field(default=())
+
+    @classmethod
+    def of(cls, row: Row, form_id: str, problems) -> "ErrorRow":
+        return cls(form_id, row.source, row.number, row.line, tuple(problems))
+
+    @property
+    def message(self) -> str:
+        """One line naming the place, each field, its value and the accepted values."""
+        where = f"{self.source} row {self.row} (line {self.line})"
+        return f"{where}: " + "; ".join(describe(p) for p in self.problems)
+
+    def to_dict(self) -> dict:
+        return {
+            "form_id": self.form_id,
+            "status": "error",
+            "error": self.message,
+            "source": self.source,
+            "row": self.row,
+            "line": self.line,
+            "problems": [{"field": p.field, "value": _jsonable(p.value), "message": p.message,
+                          "accepted": p.accepted} for p in self.problems],
+        }
+
+
+def describe(problem: Problem) -> str:
+    text = f"{problem.field}: {problem.message}"
+    if problem.value is not None and repr(problem.value) not in problem.message:
+        text += f" (value {problem.value!r})"
+    if problem.accepted and problem.accepted not in problem.message:
+        text += f"; accepted: {problem.accepted}"
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class Format:
+    """How results become text: a header, one entry per result, separators, a footer."""
+
+    name = ""
+    header = ""
+    separator = ""          # between entries (JSON needs commas)
+    footer = ""
+
+    def entry(self, result: Assessment | ErrorRow) -> str:
+        raise NotImplementedError
+
+
+class JSONLines(Format):
+    name = "jsonl"
+
+    def entry(self, result):
+        return json.dumps(result.to_dict()) + "\n"
+
+
+class JSONArray(Format):
+    """One JSON array, written as it goes: one entry per line, so it streams and diffs well."""
+
+    name = "json"
+    header = "[\n"
+    separator = ",\n"
+    footer = "\n]\n"
+
+    def entry(self, result):
+        return json.dumps(result.to_dict())
+
+
+class FlatCSV(Format):
+    """One line per form: the outcome, each condition's score and any error; no explanation."""
+
+    name = "csv"
+
+    def __init__(self, condition_ids: list[str]):
+        self.conditions = list(condition_ids)
+        self.columns = (["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score",
+                         "outcome"] + [f"score_{c}" for c in self.conditions] + ["error"])
+        self.header = self._line(self.columns)
+
+    @staticmethod
+    def _line(cells) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        return buffer.getvalue()
+
+    def entry(self, result):
+        if isinstance(result, ErrorRow):
+            cells = [result.form_id, "error"] + [""] * (5 + len(self.conditions)) + [result.message]
+        else:
+            scores = {c.id: c.score for c in result.differential}
+            top = result.score(result.top_condition) if result.top_condition else ""
+            cells = ([result.form_id, "ok", result.triage_level, ";".join(result.red_flag_ids),
+                      result.top_condition or "", top, result.outcome]
+                     + [scores.get(c, "") for c in self.conditions] + [""])
+        return self._line(cells)
+
+
+class Table(Format):
+    """Aligned columns for a person at a terminal: the outcome of each form on one line."""
+
+    name = "table"
+    WIDTHS = (24, 19, 30)
+    header = "{:<24} {:<19} {:<30} {}\n".format("FORM", "TRIAGE LEVEL", "LEADING CONDITION", "RED FLAGS")
+
+    @staticmethod
+    def _fit(text: str, width: int) -> str:
+        text = " ".join(str(text).split())          # a form_id may hold a newline
+        return text if len(text) <= width else text[:width - 1] + "~"
+
+    def entry(self, result):
+        form = self._fit(result.form_id, self.WIDTHS[0])
+        if isinstance(result, ErrorRow):
+            return f"{form:<24} {'ERROR':<19} {result.message}\n"
+        if result.top_condition:
+            leading = f"{result.top_condition} {result.score(result.top_condition):.0%}"
+        else:
+            leading = f"({result.outcome.replace('_', ' ')})"
+        flags = ", ".join(result.red_flag_ids) or "-"
+        return f"{form:<24} {result.triage_level:<19} {self._fit(leading, self.WIDTHS[2]):<30} {flags}\n"
+
+
+def make_format(name: str, condition_ids: list[str]) -> Format:
+    if name == "csv":
+        return FlatCSV(condition_ids)
+    if name == "table":
+        return Table()
+    return JSONLines() if name == "jsonl" else JSONArray()
+
+
+def output_format(path: str | None, given: str | None, stdout_is_terminal: bool) -> str:
+    """--format if given; else the output file's extension; else a table for a person at a
+    terminal and JSON Lines for a pipe or a file with another extension."""
+    if given:
+        return given
+    if path and path != "-":
+        by_extension = OUTPUT_EXTENSIONS.get(Path(path).suffix.lower())
+        if by_extension:
+            return by_extension
+        return "jsonl"
+    return "table" if stdout_is_terminal else "jsonl"
+
+
+class AtomicFile:
+    """A text file that appears at ``path`` whole, or not at all.
+
+    Writes go to a temporary file in the same folder (so the final rename stays on one file
+    system and is atomic); ``commit()`` flushes it to disk and renames it over ``path``.
+    ``discard()`` (or leaving a ``with`` block by an exception, Ctrl-C included) removes it and
+    leaves any earlier file at ``path`` as it was.
+    """
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        folder = self.path.parent
+        handle, self.temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
+        self.handle: TextIO = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        self._done = False
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        # mkstemp makes the file private (0600): keep the mode of the file it replaces, or
+        # give it the mode a new file would have.
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(self.temporary, mode)
+        os.replace(self.temporary, self.path)
+        self._done = True
+
+    def discard(self) -> None:
+        if not self._done:
+            self.handle.close()
+            try:
+                os.unlink(self.temporary)
+            except FileNotFoundError:
+                pass
+            self._done = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+        return False

@@ -1,0 +1,381 @@
+"""``kneetriage ask``: the guided questionnaire in the terminal.
+
+The dialogue (which question, when to stop) is triage/questionnaire.py; this module only reads
+lines, prints, saves and reports. It works the same on a terminal and on piped input, so it can
+be scripted; colour is added only on a terminal (click strips it otherwise).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from triage.assessment import Assessment
+from triage.commands.assess import render_text
+from triage.forms import FormError
+from triage.knowledge import KnowledgeBase
+from triage.questionnaire import BASICS, NARROWING, RED_FLAGS, AnswerError, Question, Session, interpret
+
+WIDTH = 78
+STAGE_TITLES = {
+    RED_FLAGS: ("Warning signs", "First, the questions that would mean you should be seen soon."),
+    BASICS: ("Where and how it hurts", "Now, where it hurts and how it behaves."),
+    NARROWING: ("Narrowing it down", "A few questions that tell the likely causes apart."),
+}
+# When the warning signs come back after the basics: the answers now point to self-management, and
+# the milder warning signs (which alone ask for a clinician) are what could still change that.
+RED_FLAGS_AGAIN = ("More warning signs", "Before suggesting you manage this yourself: the signs that mean a "
+                   "clinician should see the knee.")
+KEYS_HINT = "Type a number or a word.  ? help, why we ask  u don't know  b back  q quit"
+
+
+class _Quit(Exception):
+    """The person typed q."""
+
+
+class _Stop(Exception):
+    """The person chose to stop after an emergency warning."""
+
+
+def _wrap(text: str, indent: int = 2, first: str | None = None) -> str:
+    prefix = " " * indent
+    return textwrap.fill(" ".join(str(text).split()), WIDTH, initial_indent=first if first is not None else prefix,
+                         subsequent_indent=prefix)
+
+
+class Terminal:
+    """Reading lines and printing; EOFError at the end of input, on a terminal or a pipe."""
+
+    def say(self, text: str = "", **style) -> None:
+        click.echo(click.style(text, **style) if style else text)
+
+    def read(self, prompt: str = "> ") -> str:
+        click.echo(click.style(prompt, bold=True), nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            click.echo()
+            raise EOFError
+        line = line.rstrip("\r\n")
+        if not _is_tty(sys.stdin):
+            click.echo(line)   # piped: show the answer, so that the transcript reads as a dialogue
+        return line
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Dialogue:
+    """One run of ``kneetriage ask``: questions, the emergency interrupt, the summary, the end."""
+
+    def __init__(self, session: Session, term: Terminal, *, save_file: str | None, report_file: str | None):
+        self.session = session
+        self.kb: KnowledgeBase = session.kb
+        self.term = term
+        self.save_file = save_file
+        self.report_file = report_file
+        self.stage: str | None = None
+        self.stages_seen: set[str] = set()
+
+    # -- the whole run --
+
+    def run(self) -> None:
+        self.intro()
+        try:
+            self.ask_until_settled()
+            self.confirm()
+        except _Stop:
+            self.finish(complete=False, save=bool(self.save_file))
+        except _Quit:
+            self.finish(complete=False, save=self.offer_save())
+        except EOFError:
+            self.term.say("End of input: stopping with what is known so far.", fg="yellow")
+            self.finish(complete=False, save=bool(self.save_file))
+        else:
+            self.finish(complete=True, save=bool(self.save_file))
+
+    def intro(self) -> None:
+        say = self.term.say
+        say("kneetriage ask: a few questions about your knee pain", bold=True)
+        say(_wrap("Answer what you can. The questions depend on your answers, and they stop as soon as "
+                  "more answers could not change the result.", 2))
+        if self.session.clinician:
+            say(_wrap("Clinician mode: examination findings are asked too (u = not done).", 2))
+        if self.session.prefilled:
+            say(_wrap(f"{len(self.session.prefilled)} answers were read from the saved form; they are "
+                      f"not asked again (you can change them at the end).", 2))
+        say("  " + KEYS_HINT, dim=True)
+
+    def ask_until_settled(self) -> None:
+        self.check_emergency()   # a resumed form may already hold one
+        while (question := self.session.next_question()) is not None:
+            self.ask(question)
+            self.check_emergency()
+
+    # -- one question --
+
+    def ask(self, question: Question) -> None:
+        say = self.term.say
+        if question.stage != self.stage and question.previous is None:
+            title, line = (RED_FLAGS_AGAIN if question.stage == RED_FLAGS and self.stages_seen
+                           else STAGE_TITLES[question.stage])
+            self.stage = question.stage
+            self.stages_seen.add(question.stage)
+            say()
+            say(title, bold=True, fg="cyan")
+            say(_wrap(line, 2), dim=True)
+        # The estimate counts this question unless it is one being asked again.
+        after = self.session.estimate_remaining("no") - (question.field != self.session.redoing)
+        history = self.session.history
+        number = history.index(question.field) + 1 if question.field in history else len(history) + 1
+        progress = f"question {number}"
+        if after > 0:
+            progress += f"  ·  about {after} more after this"
+        else:
+            progress += "  ·  probably the last"
+        say()
+        say("  " + progress, dim=True)
+        self.show_question(question)
+        while True:
+            command, text = interpret(self.term.read())
+            if command == "help":
+                self.show_help(question)
+            elif command == "back":
+                if self.session.back() is None:
+                    say("  This is the first question: there is nothing to go back to.", fg="yellow")
+                    continue
+                return
+            elif command == "quit":
+                raise _Quit
+            else:
+                try:
+                    self.session.answer(question.field, text)
+                    return
+                except AnswerError as error:
+                    say(_wrap(f"{error} Answer with: {error.accepted}; or ? for help.", 2), fg="yellow")
+                    self.show_question(question)
+
+    def show_question(self, question: Question) -> None:
+        say = self.term.say
+        spec = self.kb.catalogue[question.field]
+        say(_wrap(f"Examination: {question.text}?" if spec.is_exam else question.text, 2), bold=True)
+        if question.previous is not None:
+            say(f"  (your answer was: {question.previous})", dim=True)
+        for choice in question.choices:
+            line = f"    {choice.number}  {choice.label}"
+            name = f"  [{choice.value}]"
+            # The value's name is shown when it differs and fits: it can be typed instead of the number.
+            if choice.label != choice.value and len(line + name) <= WIDTH:
+                line += click.style(name, dim=True)
+            say(line)
+        if not question.choices:
+            say(f"    ({self.kb.catalogue[question.field].accepted()})", dim=True)
+
+    def show_help(self, question: Question) -> None:
+        say = self.term.say
+        if question.help:
+            say(_wrap(question.help, 4, first="  Help: "))
+        if question.why:
+            say("  Why we ask: the answer feeds these rules", bold=True)
+            for why in question.why:
+                say(_wrap(f"{why.title}: {why.points_to}", 6, first="    - "))
+            say(_wrap(f"The first of these: {question.why[0].explanation}", 4), dim=True)
+        say(_wrap(f"Answer with: {question.accepted}. Also: b back, q quit.", 2))
+
+    # -- emergencies --
+
+    def check_emergency(self) -> None:
+        flags = self.session.new_emergencies()
+        if not flags:
+            return
+        say = self.term.say
+        level = self.kb.level(min((f.level for f in flags), key=lambda lv: self.kb.level(lv).rank))
+        say()
+        say(f"  !! {level.label.upper()} !!", bold=True, fg="red")
+        for flag in flags:
+            say(_wrap(f"{self.kb.flag(flag.id).patient_title}: {flag.advice}", 4, first="  - "), fg="red")
+        say(_wrap(f"What to do now: {level.action}", 4, first="  "), bold=True)
+        say()
+        say(_wrap("You can stop here, or answer the remaining questions so that the clinician who sees "
+                  "you has the full picture.", 2))
+        while True:
+            say("  Type c to continue the questions, or s to stop here.")
+            try:
+                choice = self.term.read().strip().lower()
+            except EOFError:
+                raise _Stop from None
+            if choice in ("s", "stop", "q", "quit", ""):
+                raise _Stop
+            if choice in ("c", "continue"):
+                return
+
+    # -- the summary --
+
+    def confirm(self) -> None:
+        say = self.term.say
+        while True:
+            rows = self.session.summary()
+            say()
+            say("Your answers", bold=True, fg="cyan")
+            for number, (name, _question, answer) in enumerate(rows, start=1):
+                spec = self.kb.catalogue[name]
+                say(f"  {number:>2}  {spec.clinician}: " + click.style(answer, bold=True))
+            say(_wrap("Type y to confirm and see the result, the number of an answer to change it, or q "
+                      "to quit.", 2))
+            while True:
+                line = self.term.read().strip().lower()
+                if line in ("y", "yes"):
+                    return
+                if line in ("q", "quit"):
+                    raise _Quit
+                if line.isdigit() and 1 <= int(line) <= len(rows):
+                    self.session.reopen(rows[int(line) - 1][0])
+                    self.ask_until_settled()
+                    break
+                say(f"  Type y, a number from 1 to {len(rows)}, or q.", fg="yellow")
+
+    # -- the end --
+
+    def offer_save(self) -> bool:
+        say = self.term.say
+        try:
+            if self.save_file:
+                say(f"  Save your answers to {self.save_file}? [Y/n]")
+                return self.term.read().strip().lower() not in ("n", "no")
+            say("  Save your answers? Type a file name, or press Enter to skip.")
+            name = self.term.read().strip()
+        except EOFError:
+            return bool(self.save_file)
+        if name:
+            self.save_file = name
+        return bool(name)
+
+    def finish(self, *, complete: bool, save: bool) -> None:
+        result = self.session.result()
+        if not complete:
+            view = self.session.outlook()
+            if view.level_settled:
+                note = "the questions left could not change the triage level."
+            else:
+                worst = self.kb.level(view.most_urgent).label.lower()
+                note = f"the questions left could still change the triage level (at worst: {worst})."
+            self.term.say(_wrap(f"The result below rests on the answers given so far; {note}", 0), fg="yellow")
+        self.term.say()
+        self.term.say(render_result(result, self.session, self.kb, self.report_file))
+        if save and self.save_file:
+            write_form(self.session, self.save_file)
+            self.term.say(f"Answers saved to {self.save_file} (resume with --answers {self.save_file}).")
+        if self.report_file:
+            self.term.say(write_report(result, self.kb, self.report_file, self.session.clinician))
+
+
+def render_result(result: Assessment, session: Session, kb: KnowledgeBase, report_file: str | None = None) -> str:
+    """The explained result, in the runner's words (a clinician gets the clinician's summary)."""
+    if session.clinician:
+        return render_text(result, kb)
+    level = result.triage
+    lines = [click.style("RESULT", bold=True, fg="cyan"),
+             click.style(f"  {level.label}", bold=True, fg="red" if result.red_flags else None),
+             _wrap(level.action, 2)]
+    if level.level == "self_care":
+        # The level's action points to a plan; the terminal summary is too short to hold it.
+        where = report_file or "a file, with --report plan.html (or .md, .txt)"
+        lines.append(_wrap(f"The plan, with exercises and the signs that mean you should be seen, is in "
+                           f"the report: {where}.", 2))
+    if result.red_flags:
+        lines.append(click.style("  Warning signs", bold=True))
+        for flag in result.red_flags:
+            lines.append(_wrap(f"{kb.flag(flag.id).patient_title}: {flag.advice}", 4, first="  - "))
+    top = next((c for c in result.differential if c.id == result.top_condition), None)
+    if top is not None:
+        lines.append(click.style(f"  Most likely: {kb.condition(top.id).patient_title} ({top.score:.0%})", bold=True))
+        for use in top.supporting[:4]:
+            lines.append(_wrap(use.title, 6, first="    + "))
+    else:
+        lines.append(_wrap(result.outcome_text, 2))
+    others = [c for c in result.differential if c.id != result.top_condition and c.status != "unlikely"]
+    if others:
+        listed = "; ".join(f"{kb.condition(c.id).patient_title} ({c.score:.0%})" for c in others)
+        lines.append(_wrap(("Also possible: " if top else "Possible: ") + listed, 4, first="  "))
+    unknown = len(session.unknown)
+    lines.append(click.style(f"  {session.asked} questions asked" +
+                             (f", {unknown} answered \"don't know\"." if unknown else "."), dim=True))
+    lines += ["", _wrap(result.disclaimer, 0)]
+    return "\n".join(lines)
+
+
+def write_form(session: Session, path: str) -> None:
+    Path(path).write_text(json.dumps(session.to_contract(), indent=2) + "\n", encoding="utf-8")
+
+
+def write_report(result: Assessment, kb: KnowledgeBase, path: str, clinician: bool) -> str:
+    """Write the report (triage/report.py) or, if it cannot be made, the plain-text summary."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    try:
+        # Imported lazily: asking questions does not need the report templates.
+        report = importlib.import_module("triage.report")
+
+        fmt = {"htm": "html", "markdown": "md", "text": "txt"}.get(suffix, suffix)
+        if fmt not in report.FORMATS:
+            fmt = "txt"
+        ctx = report.build_context(result, kb, audience="clinician" if clinician else "patient")
+        content = report.render(ctx, fmt)
+    except (ImportError, AttributeError) as error:
+        Path(path).write_text(render_text(result, kb) + "\n", encoding="utf-8")
+        return f"Report written to {path} as the plain-text summary (the report module is unavailable: {error})."
+    if isinstance(content, bytes):
+        Path(path).write_bytes(content)
+    else:
+        Path(path).write_text(content, encoding="utf-8")
+    return f"Report written to {path} ({fmt})."
+
+
+def _read_saved(path: str) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{path}: not JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: a saved form is one JSON object")
+    return data
+
+
+@click.command("ask")
+@click.option("--clinician", is_flag=True,
+              help="Clinician intake: examination findings are asked too, and the result is the "
+                   "clinician's summary.")
+@click.option("--answers", "answers_file", type=click.Path(exists=True, dir_okay=False),
+              help="Start from a saved form (JSON, e.g. from --save); its answers are not asked again.")
+@click.option("--save", "save_file", type=click.Path(dir_okay=False),
+              help="Write the answers to this file as an intake form (JSON) that `kneetriage score` reads.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False),
+              help="Write the report to this file at the end (.html, .md, .txt or .pdf).")
+@click.option("--quick", is_flag=True,
+              help="Stop sooner: the leading condition need only resist any single further answer. "
+                   "The triage level is never relaxed.")
+def command(clinician, answers_file, save_file, report_file, quick):
+    """Answer questions about a knee and get an explained triage.
+
+    The questions come from the field catalogue and the rules: warning signs first, then where
+    and how it hurts, then what best tells the likely conditions apart. It stops as soon as no
+    further answer could change the triage level or the leading condition. Works on piped input
+    too (one answer per line).
+    """
+    try:
+        if answers_file:
+            session = Session.from_contract(_read_saved(answers_file), clinician=clinician, quick=quick)
+        else:
+            session = Session(clinician=clinician, quick=quick)
+    except FormError as error:
+        for problem in error.problems:
+            click.echo(f"{answers_file}: {problem}", err=True)
+        raise SystemExit(2)
+    Dialogue(session, Terminal(), save_file=save_file, report_file=report_file).run()

@@ -1,0 +1,223 @@
+"""``kneetriage report``: the clinician (or patient) report of one form, or of every form in a batch."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
+import triage
+from triage.assess import assess
+from triage.assessment import DISCLAIMER
+from triage.batch.readers import STDIN, InputError, read_rows
+from triage.forms import FormError, parse_form
+from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from triage.management import ManagementError
+from triage.report import (
+    AUDIENCES, FORMATS, IndexContext, IndexRow, ReportError, build_context, index_format, render,
+    render_index,
+)
+
+EXTENSIONS = {"html": ".html", "md": ".md", "txt": ".txt", "pdf": ".pdf"}
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _format_for(fmt: str | None, output: str | None) -> str:
+    """--format, else the extension of -o, else HTML."""
+    if fmt:
+        return fmt
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    return next((f for f, ext in EXTENSIONS.items() if ext == suffix), "html")
+
+
+def _read_input(path: str) -> bytes:
+    if path == STDIN:
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _single_form(data: bytes) -> dict | None:
+    """The form, when the input is one JSON object (not an array, not JSON Lines)."""
+    text = data.decode("utf-8-sig", errors="replace").strip()
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None        # JSON Lines, or broken JSON: the batch reader reports it by line
+    return value if isinstance(value, dict) else None
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    """Write atomically, so a failed run never leaves half a report behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _problems(error: FormError) -> str:
+    return "; ".join(f"{p.field}: {p.message}" for p in error.problems)
+
+
+class _Reporter:
+    """Turns forms into rendered reports with one knowledge base and one set of options."""
+
+    def __init__(self, kb: KnowledgeBase, rules_dir, fmt, audience, templates, when):
+        self.kb, self.rules_dir, self.fmt = kb, rules_dir, fmt
+        self.audience, self.templates, self.when = audience, templates, when
+
+    def report(self, form):
+        result = assess(form, kb=self.kb)
+        ctx = build_context(result, self.kb, audience=self.audience, report_date=self.when,
+                            rules_dir=self.rules_dir)
+        return result, ctx, render(ctx, self.fmt, self.templates)
+
+
+def _one(reporter: _Reporter, mapping: dict, source: str, output: str | None) -> None:
+    try:
+        form = parse_form(mapping)
+    except FormError as error:
+        for problem in error.problems:
+            click.echo(f"{source}: {problem}", err=True)
+        raise SystemExit(2)
+    if output in (None, "-") and reporter.fmt == "pdf":
+        raise click.UsageError("a PDF cannot go to standard output: give -o FILE.pdf")
+    _, _, content = reporter.report(form)
+    if output in (None, "-"):
+        click.echo(content, nl=False)
+        return
+    target = Path(output)
+    if target.is_dir():
+        target = target / (_file_stem(1, form.form_id) + EXTENSIONS[reporter.fmt])
+    _write(target, content)
+    click.echo(f"wrote {target}", err=True)
+
+
+def _file_stem(number: int, form_id) -> str:
+    """A safe, unique file name for a form: its row number, then its id without odd characters."""
+    safe = _UNSAFE_NAME.sub("_", str(form_id or "")).strip("._")[:60]
+    return f"{number:04d}-{safe}" if safe else f"{number:04d}"
+
+
+def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) -> int:
+    """One report per form into the output folder, plus an index; returns the error-row count."""
+    if output in (None, "-"):
+        raise click.UsageError("a batch makes one report per form: give -o FOLDER for them and the index")
+    folder = Path(output)
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"{folder} is a file; a batch needs a folder for its reports")
+    ext = EXTENSIONS[reporter.fmt]
+    rows: list[IndexRow] = []
+    for row in read_rows(STDIN, stdin=io.BytesIO(data)) if source == STDIN else read_rows(source):
+        form_id = (row.data or {}).get("form_id") if isinstance(row.data, dict) else row.form_id
+        form_id = "" if form_id is None else str(form_id)
+        failed = None
+        if row.problems:
+            failed = "; ".join(f"{p.field}: {p.message}" for p in row.problems)
+        elif not isinstance(row.data, dict):
+            failed = "(form): a form must be a JSON object of field names and values"
+        else:
+            mapping = dict(row.data)
+            if mapping.get("form_id") in (None, ""):
+                mapping["form_id"] = str(row.number)   # the contract: the row number when absent
+            try:
+                form = parse_form(mapping)
+            except FormError as error:
+                failed = _problems(error)
+        if failed:
+            rows.append(IndexRow(number=row.number, form_id=form_id, ok=False, file="", level="",
+                                 level_label="", leading="", percent=0, red_flags=(),
+                                 message=f"{row.where}: {failed}"))
+            continue
+        result, ctx, content = reporter.report(form)
+        name = _file_stem(row.number, form.form_id) + ext
+        _write(folder / name, content)
+        leading = ctx.leading
+        rows.append(IndexRow(
+            number=row.number, form_id=form.form_id or "", ok=True, file=name, level=ctx.triage.level,
+            level_label=ctx.triage.label, leading=leading.title if leading else ctx.outcome_text,
+            percent=leading.percent if leading else 0, red_flags=tuple(f.title for f in ctx.red_flags),
+            message=""))
+    index = IndexContext(
+        title=f"Knee triage reports: {Path(source).name if source != STDIN else 'standard input'}",
+        audience=reporter.audience, report_date=str(reporter.when), kb_version=reporter.kb.version,
+        tool_version=triage.__version__, disclaimer=DISCLAIMER, rows=tuple(rows))
+    index_path = folder / f"index.{index_format(reporter.fmt)}"
+    _write(index_path, render_index(index, reporter.fmt, reporter.templates))
+    errors = sum(1 for r in rows if not r.ok)
+    click.echo(f"wrote {len(rows) - errors} report(s) and {index_path}"
+               + (f"; {errors} form(s) could not be assessed (listed in the index)" if errors else ""), err=True)
+    return errors
+
+
+def _date(value: str | None) -> str:
+    if value is None:
+        return date.today().isoformat()
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--date") from None
+
+
+@click.command("report")
+@click.argument("input_file", metavar="INPUT", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", help="File to write (a folder for a batch); - or nothing for standard output.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format. Default: from the extension of -o, else html.")
+@click.option("--audience", type=click.Choice(AUDIENCES), default="clinician", show_default=True,
+              help="clinician: the full evidence trail; patient: the same in plain words, no exam detail.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False),
+              help="A folder of templates that replace ours by name (e.g. _plan.html.j2).")
+@click.option("--date", "report_date", metavar="YYYY-MM-DD", help="Date printed on the report (default: today).")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
+              help="Use the knowledge base in this folder instead of the installed one.")
+def command(input_file, output, fmt, audience, templates, report_date, rules_dir):
+    """Write the report of one intake form, or of every form in a batch.
+
+    INPUT is one form (a JSON object) or a batch (CSV, JSON array, JSON Lines); - reads
+    standard input. One form goes to -o FILE or standard output. A batch needs -o FOLDER:
+    one report per form and an index page that links them and lists the forms with errors
+    (the exit status is then 1).
+    """
+    fmt = _format_for(fmt, output)
+    when = _date(report_date)
+    try:
+        kb = load_knowledge(rules_dir)
+        reporter = _Reporter(kb, rules_dir, fmt, audience, templates, when)
+        data = _read_input(input_file)
+        mapping = _single_form(data)
+        if mapping is not None:
+            _one(reporter, mapping, input_file if input_file != STDIN else "<stdin>", output)
+            return
+        errors = _batch(reporter, data, input_file, output)
+    except (KnowledgeError, ManagementError) as error:
+        raise click.ClickException(f"the knowledge base does not load: {error}") from None
+    except TemplateNotFound as error:
+        raise click.ClickException(f"template not found: {error.name}") from None
+    except TemplateSyntaxError as error:
+        where = error.filename or error.name
+        raise click.ClickException(f"template {where}, line {error.lineno}: {error.message}") from None
+    except TemplateError as error:   # StrictUndefined: a template used a name the context lacks
+        raise click.ClickException(f"template error: {error.message} (see docs/report-context.md "
+                                   f"for what a template may use)") from None
+    except (ReportError, InputError) as error:
+        raise click.ClickException(str(error)) from None
+    if errors:
+        raise SystemExit(1)
