@@ -12,7 +12,14 @@ python3 -m venv "$work/venv"
 cd "$work"   # outside the checkout: nothing may be found beside the package
 "$work/venv/bin/kneetriage" --version
 "$work/venv/bin/kneetriage" rules lint
-"$work/venv/bin/python" -m triage rules list --kind red_flag | head -3
+# Whole output to a file: `| head` would end the command early and fail under pipefail.
+"$work/venv/bin/python" -m triage rules list --kind red_flag > rules.txt
+echo "rules list: $(wc -l < rules.txt) red-flag rules"
 printf '{"form_id": "wheel-check", "pain_location": "lateral", "onset": "gradual", "run_pain_pattern": "starts_at_predictable_distance", "aggr_downhill_running": "yes"}' > form.json
 "$work/venv/bin/kneetriage" assess form.json
+# The templates ship in the wheel too.
+"$work/venv/bin/kneetriage" report form.json -o report.html --date 2026-01-01
+grep -q "does not replace" report.html
+"$work/venv/bin/kneetriage" score form.json --input-format json -o scored.csv --quiet
+echo "score: $(wc -l < scored.csv) lines"
 echo "wheel check: ok"
