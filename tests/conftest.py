@@ -24,3 +24,13 @@ def mini_kb():
     from triage.knowledge import load_knowledge
 
     return load_knowledge(str(MINI_KB))
+
+
+@pytest.fixture
+def weasyprint():
+    """WeasyPrint, or a skip: it is an optional extra and needs the system's Pango library."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:   # OSError: installed, but Pango is missing
+        pytest.skip(f"PDF rendering is not available here: {error}")
+    return weasyprint

@@ -346,8 +346,7 @@ def test_index_lists_error_rows_with_their_message():
 
 # ------------------------------------------------------------------ PDF
 
-def test_pdf_is_made_when_weasyprint_is_installed(pfps):
-    pytest.importorskip("weasyprint")
+def test_pdf_is_made_when_weasyprint_is_installed(weasyprint, pfps):
     pdf = render(pfps, "pdf")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
 
