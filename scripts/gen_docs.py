@@ -170,7 +170,7 @@ def _policy(kb: KnowledgeBase) -> list[str]:
            "output uses (`rules/triage.yml`):", ""]
     out += _table(["level", "label", "timeframe", "action"],
                   [[f"`{lv.id}`", lv.label, lv.timeframe, lv.action] for lv in kb.levels])
-    known = {"likely", "possible", "minimum_key_answers", "key_fields", "refer_conditions"}
+    known = {"likely", "possible", "minimum_key_answers", "key_fields", "refer_conditions", "suspected"}
     key_fields = ", ".join(f"{kb.catalogue[n].clinician} (`{n}`)" if n in kb.catalogue else f"`{n}`"
                            for n in policy.get("key_fields", []))
     refer = ", ".join(f"`{c}`" for c in policy.get("refer_conditions", [])) or "none"
@@ -184,6 +184,9 @@ def _policy(kb: KnowledgeBase) -> list[str]:
             f"- **Too little information** with fewer than **{policy['minimum_key_answers']}** answered key "
             f"questions, which are: {key_fields}. Such a form is referred (`consultation`).",
             f"- **Never self-managed**, even when likely and without a red flag: {refer}.",
+            *([f"- **Suspected** (named, and referred to `consultation`) when one of these leads the "
+               f"differential at a posterior of **{policy['suspected']:g}** or more: a must-not-miss "
+               "condition is named below the bar of *likely*."] if "suspected" in policy else []),
             "- **Alarm findings:** a finding that a red-flag rule looks for, reported without completing "
             "that flag, raises the level to `consultation` (when in doubt, triage up)."]
     for name in sorted(set(policy) - known):

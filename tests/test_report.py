@@ -62,8 +62,17 @@ def pfps_patient(pfps_form):
 
 @pytest.fixture(scope="module")
 def flagged_pfps_form(pfps_form):
-    """A PFPS history with a hot, red knee and fever: a red flag beside a likely condition."""
-    return {**pfps_form, "form_id": "pfps-with-flag", "knee_hot_red": "yes", "fever_or_unwell": "yes"}
+    """A PFPS history with a painful, swollen calf: a red flag (a possible DVT) beside a likely
+    condition. (A flag that could itself explain the knee pain, such as a hot knee, would
+    withhold the label instead: see the next test.)"""
+    return {**pfps_form, "form_id": "pfps-with-flag", "calf_pain_or_swelling": "yes"}
+
+
+def test_a_flag_that_names_another_cause_withholds_the_label(pfps_form):
+    ctx = context({**pfps_form, "knee_hot_red": "yes", "fever_or_unwell": "yes"})
+    assert ctx.outcome == "other_cause" and ctx.leading is None
+    assert ctx.triage.level == "emergency" and ctx.plan.mode == "referral"
+    assert "Possible septic arthritis" in render(ctx, "md")
 
 
 # ------------------------------------------------------------------ the documented context

@@ -75,38 +75,60 @@ def _red_flags(kb: KnowledgeBase, firing: Firing, answers) -> tuple[RedFlag, ...
     return tuple(flags)
 
 
+def _differential_outcome(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, str | None, str, Reason]:
+    """What the differential alone says: the outcome, the condition it names, the outcome in
+    words and the reason for its triage level."""
+    policy = kb.policy
+    refer = policy.get("refer_conditions", ())
+    key_answers = sum(1 for name in policy["key_fields"] if answers.get(name) is not None)
+    top = scores[0]
+    title = kb.condition(top.condition).title
+    if key_answers < policy["minimum_key_answers"]:
+        answered = "None" if key_answers == 0 else f"Only {key_answers}"
+        text = (f"{answered} of the key questions (where it hurts, how it started, what provokes it) "
+                f"{'is' if key_answers == 1 else 'are'} answered: too few to name a condition. "
+                f"A clinician should take the history.")
+        return "insufficient_information", None, text, Reason(text, "consultation")
+    if top.condition in refer and "suspected" in policy and policy["suspected"] <= top.probability < policy["likely"]:
+        text = (f"{title} is suspected: it leads the differential at {top.probability:.0%}. That is below "
+                f"the {policy['likely']:.0%} needed to call it likely, but it is rare and must not be "
+                f"missed, so a clinician should confirm or exclude it, with imaging.")
+        return "suspected", top.condition, text, Reason(text, "consultation", (), ("S43", "S0b"))
+    if top.probability < policy["likely"]:
+        text = (f"No condition fits well: the best, {title}, reaches {top.probability:.0%}, below the "
+                f"{policy['likely']:.0%} needed to call it likely. Rather than force a label, this form "
+                f"is referred for examination.")
+        return "no_clear_fit", None, text, Reason(text, "consultation")
+    text = f"{title} is likely ({top.probability:.0%})."
+    if top.condition in refer:
+        return "likely", top.condition, text, Reason(f"{text} It needs a clinician and imaging, not "
+                                                     f"self-management.", "consultation")
+    when = "Once the red flags are dealt with, it" if firing.red_flags else "With no red flag it"
+    return "likely", top.condition, text, Reason(f"{text} {when} is usually managed by the runner, with "
+                                                 f"the plan below and a review in 2 weeks.", "self_care")
+
+
 def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, str, str | None, list[Reason]]:
     """The outcome, its wording, the top condition and every reason for the triage level."""
-    policy = kb.policy
     reasons: list[Reason] = []
     for rule_id in firing.red_flags:
         rule = kb.rule(rule_id)
         reasons.append(Reason(f"{kb.flag(rule.flag).title}: {rule.title}.", rule.level, (rule.id,), rule.cite))
 
-    key_answers = sum(1 for name in policy["key_fields"] if answers.get(name) is not None)
-    top = scores[0]
-    top_condition = None
-    if key_answers < policy["minimum_key_answers"]:
-        outcome = "insufficient_information"
-        text = (f"Only {key_answers} of the key questions (where it hurts, how it started, what provokes it) "
-                f"are answered, too few to name a condition. A clinician should take the history.")
-        reasons.append(Reason(text, "consultation"))
-    elif top.probability < policy["likely"]:
-        outcome = "no_clear_fit"
-        text = (f"No condition fits well: the best, {kb.condition(top.condition).title}, reaches "
-                f"{top.probability:.0%}, below the {policy['likely']:.0%} needed to call it likely. "
-                f"Rather than force a label, this form is referred for examination.")
-        reasons.append(Reason(text, "consultation"))
-    else:
-        outcome = "likely"
-        top_condition = top.condition
-        title = kb.condition(top.condition).title
-        text = f"{title} is likely ({top.probability:.0%})."
-        if top.condition in policy.get("refer_conditions", ()):
-            reasons.append(Reason(f"{text} It needs a clinician and imaging, not self-management.", "consultation"))
-        else:
-            reasons.append(Reason(f"{text} With no red flag this is usually managed by the runner, "
-                                  f"with the plan below and a review in 2 weeks.", "self_care"))
+    outcome, top_condition, outcome_text, reason = _differential_outcome(kb, answers, firing, scores)
+    other = [r for r in firing.red_flags if kb.flag(kb.rule(r).flag).other_cause]
+    if other:
+        # A flag that could itself explain the pain withholds the label, so that "runner's knee"
+        # does not hide a slipped epiphysis or a fracture. Its level never falls below the
+        # differential's own, unless that was self-care: adding a finding never lowers urgency.
+        titles = list(dict.fromkeys(kb.flag(kb.rule(r).flag).title for r in other))
+        floor = [reason.level] if reason.level != "self_care" else []
+        level = most_urgent(kb, [kb.rule(r).level for r in other] + floor)
+        text = (f"{'; '.join(titles)}: this could itself be the cause of the knee pain, so no running "
+                f"injury is named in its place.")
+        outcome, top_condition, outcome_text = "other_cause", None, text
+        reason = Reason(text, level, tuple(other))
+    reasons.append(reason)
 
     fired = set(firing.red_flags)
     for (name, value), rule_ids in _alarm_findings(kb).items():
@@ -116,7 +138,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
                 f"{spec.clinician} was reported. On its own it does not complete a red flag, but it is a "
                 f"warning sign, so a clinician should see this knee (when in doubt, triage up).",
                 "consultation", tuple(rule_ids)))
-    return outcome, text, top_condition, reasons
+    return outcome, outcome_text, top_condition, reasons
 
 
 def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
@@ -142,6 +164,7 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
     differential = []
     for rank, score in enumerate(scores, start=1):
         status = ("likely" if score.probability >= policy["likely"]
+                  else "suspected" if score.condition == top_condition
                   else "possible" if score.probability >= policy["possible"] else "unlikely")
         spec = kb.condition(score.condition)
         differential.append(ConditionResult(

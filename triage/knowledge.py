@@ -68,6 +68,10 @@ class FlagSpec:
     patient_title: str
     advice: str
     cite: tuple[str, ...]
+    # The flag names a cause outside the six conditions that could itself explain the knee
+    # pain (a slipped epiphysis, a fracture, an infection): while it stands, no overuse
+    # condition is named, so that a label does not hide it.
+    other_cause: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,8 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
         doc = _read_yaml(path)
         source = f"red_flags/{path.name}"
         flags.append(FlagSpec(id=doc["flag"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
-                              advice=" ".join(str(doc.get("advice", "")).split()), cite=tuple(doc.get("cite") or ())))
+                              advice=" ".join(str(doc.get("advice", "")).split()), cite=tuple(doc.get("cite") or ()),
+                              other_cause=bool(doc.get("other_cause", False))))
         for raw in doc.get("rules", []):
             rules.append(_rule(raw, "red_flag", source, catalogue, {"flag": doc["flag"]}))
     triage = _read_yaml(shared("triage.yml"))

@@ -232,20 +232,39 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
     enough_keys_possible = known_keys + open_keys >= policy["minimum_key_answers"]
     too_few_keys_possible = known_keys < policy["minimum_key_answers"]
 
+    refer = set(policy.get("refer_conditions", ()))
+    # The posterior at which each condition is named: "likely", or "suspected" for a refer
+    # condition that leads (assess._triage).
+    name_at = {c: logit(policy["suspected"]) if c in refer and "suspected" in policy else threshold
+               for c in low}
+
+    def leads_surely(condition: str) -> bool:
+        return all(low[condition] >= high[other] for other in low if other != condition)
+
     def could_lead(condition: str) -> bool:
-        # Could this condition end on top and be called likely?
-        return (enough_keys_possible and high[condition] >= threshold
+        # Could this condition end on top and be named?
+        return (enough_keys_possible and high[condition] >= name_at[condition]
                 and all(high[condition] >= low[other] for other in low if other != condition))
 
     tops = {c for c in low if could_lead(c)}
-    if too_few_keys_possible or max(low.values()) < threshold:
+    # Some condition is surely named when one is surely likely (whichever then leads is likely
+    # too), or a refer condition surely leads at its "suspected" bar.
+    surely_named = (max(low.values()) >= threshold
+                    or any(low[c] >= name_at[c] and leads_surely(c) for c in refer & set(low)))
+    if too_few_keys_possible or not surely_named:
         tops.add(None)   # the form could end with no condition named
-    refer = set(policy.get("refer_conditions", ()))
     outcome = set()
     if tops & (set(low) - refer):
         outcome.add(self_care)
     if None in tops or tops & refer:
         outcome.add(consultation)
+    # A flag that names another cause withholds the label (assess._triage). It leaves the level
+    # as it was: its own level is among the red flags above, and the differential's is kept.
+    other_cause = [truths[r.id] for r in kb.rules_of("red_flag") if kb.flag(r.flag).other_cause]
+    if TRUE in other_cause:
+        tops = {None}
+    elif UNKNOWN in other_cause:
+        tops.add(None)
 
     most_urgent = min(certain + maybe + sorted(outcome))
     least_urgent = min(certain + [max(outcome)])

@@ -123,7 +123,7 @@ class ConditionView:
     title: str = _help("Its name (patient: its patient_title).")
     rank: int = _help("1 for the best fit.")
     percent: int = _help("Posterior probability, 0-100.")
-    status: str = _help("likely, possible or unlikely (thresholds in rules/triage.yml).")
+    status: str = _help("likely, suspected, possible or unlikely (thresholds in rules/triage.yml).")
     summary: str = _help("A one-paragraph description from the condition file (clinician only; '' for patients).")
     supporting: tuple[RuleView, ...] = _help("Evidence rules that fired for it.")
     opposing: tuple[RuleView, ...] = _help("Evidence rules that fired against it.")
@@ -222,11 +222,13 @@ class ReportContext:
     kb_version: str = _help("Content hash of the knowledge base that made the assessment.")
     tool_version: str = _help("The kneetriage version.")
     disclaimer: str = _help("The disclaimer every report carries.")
-    outcome: str = _help("likely, no_clear_fit or insufficient_information.")
+    outcome: str = _help("likely, suspected (a must-not-miss condition leads), no_clear_fit, "
+                         "insufficient_information or other_cause (a red flag names another cause).")
     outcome_text: str = _help("The outcome in words (patients: conditions named by their patient titles).")
     triage: TriageView = _help("The triage banner: level, timeframe, action and every reason.")
     red_flags: tuple[FlagView, ...] = _help("Red flags that fired, most urgent first.")
-    leading: ConditionView | None = _help("The likely condition, or None when none is likely.")
+    leading: ConditionView | None = _help("The condition named (likely or suspected), or None when none is named.")
+    leading_label: str = _help("The leading condition and its score in words, or why none is named, in a few words.")
     differential: tuple[ConditionView, ...] = _help("Every condition, best fit first (patients: those not unlikely).")
     exam_tests: tuple[ExamView, ...] = _help("Examination tests still to do, most useful first (empty for patients).")
     open_questions: tuple[QuestionView, ...] = _help(
@@ -285,10 +287,11 @@ class _Builder:
         self.cite = _Citations(kb.references)
 
     def plain(self, text: str) -> str:
-        """For the runner, name conditions by their patient titles in text written for clinicians."""
+        """For the runner, name conditions and red flags by their patient titles in text written
+        for clinicians."""
         if not self.patient:
             return text
-        for spec in sorted(self.kb.conditions, key=lambda c: -len(c.title)):
+        for spec in sorted([*self.kb.conditions, *self.kb.flags], key=lambda c: -len(c.title)):
             def name(match, spec=spec):
                 start = match.start() == 0 or text[:match.start()].rstrip().endswith((".", ":"))
                 return spec.patient_title if start else spec.patient_title[:1].lower() + spec.patient_title[1:]
@@ -459,6 +462,27 @@ class _Builder:
         return tuple(out)
 
 
+# Why no condition is named, in the few words of a banner or an index row.
+UNNAMED = {
+    "no_clear_fit": "No single condition fits",
+    "insufficient_information": "Not enough answers to say",
+    "other_cause": "Another cause first: see the red flags",
+}
+UNNAMED_FOR_PATIENTS = {**UNNAMED, "other_cause": "Another cause first: see the warning signs"}
+
+
+def leading_words(outcome: str, leading: ConditionView | None, audience: str = "clinician") -> str:
+    """The condition named ("..., suspected" when only suspected), or why none is."""
+    if leading is None:
+        return (UNNAMED_FOR_PATIENTS if audience == "patient" else UNNAMED).get(outcome, "None named")
+    return f"{leading.title}, suspected" if outcome == "suspected" else leading.title
+
+
+def _leading_label(outcome: str, leading: ConditionView | None, audience: str) -> str:
+    words = leading_words(outcome, leading, audience)
+    return f"{words} ({leading.percent}%)" if leading else words
+
+
 def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = "clinician",
                   report_date: date | str | None = None, rules_dir: str | None = None) -> ReportContext:
     """The context for one assessment. ``rules_dir`` is the KB folder (for its management plans)."""
@@ -478,7 +502,8 @@ def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = 
         report_date=when.isoformat() if isinstance(when, date) else str(when),
         kb_version=assessment.kb_version, tool_version=triage.__version__, disclaimer=assessment.disclaimer,
         outcome=assessment.outcome, outcome_text=b.plain(assessment.outcome_text), triage=triage_view,
-        red_flags=red_flags, leading=leading, differential=differential, exam_tests=exam_tests,
+        red_flags=red_flags, leading=leading, leading_label=_leading_label(assessment.outcome, leading, audience),
+        differential=differential, exam_tests=exam_tests,
         open_questions=open_questions, plan=plan, safety_netting_title=common.safety_netting_title,
         safety_netting=safety, answers=b.answers(), references=b.cite.listing(),
     )
@@ -588,8 +613,8 @@ class IndexRow:
     file: str = _help("The report's file name in the output folder, or '' for an error row.")
     level: str = _help("The triage level id, or ''.")
     level_label: str = _help("The triage level in words, or ''.")
-    leading: str = _help("The likely condition (reader's wording), or the outcome in words when none is likely.")
-    percent: int = _help("The leading condition's probability, 0-100 (0 when none is likely).")
+    leading: str = _help("The condition named (reader's wording), or why none is named, in a few words.")
+    percent: int = _help("The named condition's probability, 0-100 (0 when none is named).")
     red_flags: tuple[str, ...] = _help("Titles of the red flags that fired.")
     message: str = _help("For an error row: what is wrong, naming the field and the accepted values.")
 

@@ -313,7 +313,7 @@ class Outcome:
     ranking: tuple[str, ...]               # condition ids, best first
     triage_level: str
     red_flags: tuple[str, ...] = ()
-    outcome: str = ""                      # likely | no_clear_fit | insufficient_information
+    outcome: str = ""                      # likely | suspected | no_clear_fit | insufficient_information
     reasons: tuple[tuple[str, str], ...] = ()   # (level, text), most urgent first
     differential: tuple[Leading, ...] = ()
 

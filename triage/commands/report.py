@@ -23,7 +23,7 @@ from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.management import ManagementError
 from triage.report import (
     AUDIENCES, FORMATS, IndexContext, IndexRow, ReportError, build_context, index_format, render,
-    render_index,
+    leading_words, render_index,
 )
 
 EXTENSIONS = {"html": ".html", "md": ".md", "txt": ".txt", "pdf": ".pdf"}
@@ -149,11 +149,10 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
         result, ctx, content = reporter.report(form)
         name = _file_stem(row.number, form.form_id) + ext
         _write(folder / name, content)
-        leading = ctx.leading
         rows.append(IndexRow(
             number=row.number, form_id=form.form_id or "", ok=True, file=name, level=ctx.triage.level,
-            level_label=ctx.triage.label, leading=leading.title if leading else ctx.outcome_text,
-            percent=leading.percent if leading else 0, red_flags=tuple(f.title for f in ctx.red_flags),
+            level_label=ctx.triage.label, leading=leading_words(ctx.outcome, ctx.leading, ctx.audience),
+            percent=ctx.leading.percent if ctx.leading else 0, red_flags=tuple(f.title for f in ctx.red_flags),
             message=""))
     index = IndexContext(
         title=f"Knee triage reports: {Path(source).name if source != STDIN else 'standard input'}",
