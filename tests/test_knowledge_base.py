@@ -29,7 +29,9 @@ def test_every_condition_and_red_flag_of_the_brief_is_present(kb):
 def _cases():
     for path in sorted(CASES_DIR.glob("*.yml")):
         for case in yaml.safe_load(path.read_text()) or []:
-            yield pytest.param(case, id=f"{path.stem}-{case['name']}")
+            # The rule ids are in the test id, so `pytest -k PFPS-SITE` runs that rule's cases.
+            rules = "+".join(case.get("fires", []) + case.get("silent", []))
+            yield pytest.param(case, id=f"{path.stem}-{case['name']}-{rules}")
 
 
 def _fired(result) -> set[str]:

@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from triage.paths import RULES_DIR
+from triage.yamlfile import read_yaml
 
 # Spellings accepted besides the canonical values (the contract welcomes these).
 YES = {"yes", "y", "true", "t", "1"}
@@ -184,8 +184,7 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     source = RULES_DIR / "fields.yml" if path is None else path
     if path is not None and Path(path) == RULES_DIR / "fields.yml":
         return load_catalogue()
-    with open(source, encoding="utf-8") as handle:
-        entries = yaml.safe_load(handle)
+    entries = read_yaml(source)
     fields = []
     for entry in entries:
         entry = dict(entry)

@@ -6,13 +6,12 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
 
 from triage.catalogue import Catalogue, ValueProblem, load_catalogue
 from triage.matching import Item, When, parse_when
 from triage.paths import RULES_DIR
+from triage.yamlfile import read_yaml
 
 KINDS = ("conclusion", "evidence", "red_flag")
 
@@ -127,11 +126,6 @@ class KnowledgeError(ValueError):
     """The knowledge base cannot be loaded; the message names the file and the rule."""
 
 
-def _read_yaml(path: Path) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
 def _canonical_item(item: Item, catalogue: Catalogue, where: str) -> Item:
     """Read item values as a form would be read, so YAML's `yes` (a boolean) means 'yes'."""
     if item.field is None:
@@ -194,11 +188,11 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
     catalogue = load_catalogue(str(shared("fields.yml")))
     rules: list[RuleSpec] = []
     conclusions_file = root / "conclusions.yml"
-    for raw in ((_read_yaml(conclusions_file) or {}) if conclusions_file.exists() else {}).get("rules", []):
+    for raw in ((read_yaml(conclusions_file) or {}) if conclusions_file.exists() else {}).get("rules", []):
         rules.append(_rule(raw, "conclusion", "conclusions.yml", catalogue, {}))
     conditions = []
     for path in sorted((root / "conditions").glob("*.yml")):
-        doc = _read_yaml(path)
+        doc = read_yaml(path)
         source = f"conditions/{path.name}"
         conditions.append(ConditionSpec(
             id=doc["condition"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
@@ -213,16 +207,16 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
             rules.append(rule)
     flags = []
     for path in sorted((root / "red_flags").glob("*.yml")):
-        doc = _read_yaml(path)
+        doc = read_yaml(path)
         source = f"red_flags/{path.name}"
         flags.append(FlagSpec(id=doc["flag"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
                               advice=" ".join(str(doc.get("advice", "")).split()), cite=tuple(doc.get("cite") or ()),
                               other_cause=bool(doc.get("other_cause", False))))
         for raw in doc.get("rules", []):
             rules.append(_rule(raw, "red_flag", source, catalogue, {"flag": doc["flag"]}))
-    triage = _read_yaml(shared("triage.yml"))
+    triage = read_yaml(shared("triage.yml"))
     levels = tuple(Level(rank=i, **lv) for i, lv in enumerate(triage["levels"]))
-    references = _read_yaml(shared("references.yml"))
+    references = read_yaml(shared("references.yml"))
     return KnowledgeBase(
         rules=tuple(rules), conditions=tuple(conditions), flags=tuple(flags), levels=levels,
         policy=triage["policy"], references=references, catalogue=catalogue,

@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from triage.paths import RULES_DIR
+from triage.yamlfile import read_yaml
 
 # The sections of a condition plan, in the order the reports show them.
 SECTION_IDS = (
@@ -142,8 +142,7 @@ def _section(raw: dict, where: str) -> Section:
 
 
 def _read(path: Path) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
+    doc = read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("sections"), list):
         raise ManagementError(f"{path.name}: expected a mapping with a list of sections")
     return doc

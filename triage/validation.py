@@ -31,12 +31,12 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import yaml
 
 from triage.batch.readers import EXTENSIONS as BATCH_EXTENSIONS
 from triage.batch.readers import InputError, read_rows
 from triage.forms import Form, FormError, parse_form
 from triage.knowledge import KnowledgeBase
+from triage.yamlfile import YAMLError, parse_yaml
 
 NONE = "none"  # the expected condition of a case that is none of the six
 
@@ -163,8 +163,8 @@ def load_vignette(path: Path, kb: KnowledgeBase, problems: list[CaseProblem], or
     """One vignette file (tests/vignettes/<id>.yml); problems are appended, not raised."""
     origin = origin or str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
+    except YAMLError as error:
         problems.append(CaseProblem(origin, "(file)", f"not valid YAML: {error}"))
         return None
     if not isinstance(raw, Mapping):
