@@ -138,6 +138,8 @@ def _flags(kb: KnowledgeBase) -> list[str]:
         out += [f'<a id="{_anchor("flag", flag.id)}"></a>', "",
                 f"### {flag.title} (`{flag.id}`)", "",
                 f"**Advice:** {flag.advice}", "",
+                *([f"**Names another cause** (`other_cause`): while it stands, no running injury is "
+                   "named.", ""] if flag.other_cause else []),
                 "**Sources:**", "", *[line[2:] for line in _sources(kb, flag.cite)], ""]
         out += _table(["rule", "level", "title"], [
             [f"[{r.id}](#{_anchor('rule', r.id)})", f"`{r.level}`", r.title] for r in rules])

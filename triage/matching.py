@@ -102,7 +102,7 @@ class When:
             if t is UNKNOWN:
                 result = UNKNOWN
         if self.any:
-            t = _or(i.truth(answers, conclusions) for i in self.any)
+            t = any3(i.truth(answers, conclusions) for i in self.any)
             if t is FALSE:
                 return FALSE
             if t is UNKNOWN:
@@ -117,7 +117,19 @@ class When:
         return result
 
 
-def _or(values) -> Any:
+def all3(values) -> Any:
+    """Kleene AND of three-valued truths (TRUE, FALSE, UNKNOWN)."""
+    result = TRUE
+    for v in values:
+        if v is FALSE:
+            return FALSE
+        if v is UNKNOWN:
+            result = UNKNOWN
+    return result
+
+
+def any3(values) -> Any:
+    """Kleene OR of three-valued truths."""
     result = FALSE
     for v in values:
         if v is TRUE:

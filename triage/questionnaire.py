@@ -24,7 +24,7 @@ from triage.assessment import Assessment, RedFlag
 from triage.catalogue import Field, ValueProblem
 from triage.forms import Form, parse_form
 from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge
-from triage.matching import FALSE, TRUE, UNKNOWN, Item, When
+from triage.matching import FALSE, TRUE, UNKNOWN, Item, When, all3, any3
 from triage.scoring import alarm_findings, logit
 from triage.whatif import open_questions
 
@@ -117,26 +117,6 @@ def interpret(raw: str | None) -> tuple[str, str]:
 
 # --- three-valued evaluation with closed fields ------------------------------------------------
 
-def _and(values) -> Any:
-    result = TRUE
-    for v in values:
-        if v is FALSE:
-            return FALSE
-        if v is UNKNOWN:
-            result = UNKNOWN
-    return result
-
-
-def _or(values) -> Any:
-    result = FALSE
-    for v in values:
-        if v is TRUE:
-            return TRUE
-        if v is UNKNOWN:
-            result = UNKNOWN
-    return result
-
-
 def _not(value) -> Any:
     return UNKNOWN if value is UNKNOWN else (not value)
 
@@ -152,10 +132,10 @@ def _item(item: Item, answers, open_fields, conclusions) -> Any:
 def _when(when: When, answers, open_fields, conclusions) -> Any:
     parts = [_item(i, answers, open_fields, conclusions) for i in when.all]
     if when.any:
-        parts.append(_or(_item(i, answers, open_fields, conclusions) for i in when.any))
+        parts.append(any3(_item(i, answers, open_fields, conclusions) for i in when.any))
     # Unlike the what-if ordering, a `none` over an open field is undecided: the answer could block.
     parts += [_not(_item(i, answers, open_fields, conclusions)) for i in when.none]
-    return _and(parts)
+    return all3(parts)
 
 
 def rule_truths(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> dict[str, Any]:
@@ -168,7 +148,7 @@ def rule_truths(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> d
         for rule in rules:
             t = _when(rule.when, answers, open_fields, conclusions)
             truths[rule.id] = t
-            new[rule.concludes] = _or([new.get(rule.concludes, FALSE), t])
+            new[rule.concludes] = any3([new.get(rule.concludes, FALSE), t])
         if new == conclusions:
             break
         conclusions = new
