@@ -125,7 +125,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
         floor = [reason.level] if reason.level != "self_care" else []
         level = most_urgent(kb, [kb.rule(r).level for r in other] + floor)
         text = (f"{'; '.join(titles)}: this could itself be the cause of the knee pain, so no running "
-                f"injury is named in its place.")
+                f"injury is named in its place. The scores say how well each would fit once it is excluded.")
         outcome, top_condition, outcome_text = "other_cause", None, text
         reason = Reason(text, level, tuple(other))
     reasons.append(reason)
@@ -163,7 +163,8 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
     policy = kb.policy
     differential = []
     for rank, score in enumerate(scores, start=1):
-        status = ("likely" if score.probability >= policy["likely"]
+        # With another cause to exclude first, nothing is "likely"; the scores still rank the fit.
+        status = ("likely" if score.probability >= policy["likely"] and outcome != "other_cause"
                   else "suspected" if score.condition == top_condition
                   else "possible" if score.probability >= policy["possible"] else "unlikely")
         spec = kb.condition(score.condition)
