@@ -310,10 +310,13 @@ class Session:
         spec = self.kb.catalogue[name]
         if name == "form_id" or (spec.is_exam and not self.clinician):
             return False
-        for other, value in (spec.requires or {}).items():
-            if self.answers.get(other) != value and not self.is_open(other):
-                return False
-        return True
+        return not self._ruled_out(name)
+
+    def _ruled_out(self, name: str) -> bool:
+        # Its `requires` is answered otherwise (no injury: no injury mechanism). A "don't know"
+        # there keeps the question: when in doubt, ask.
+        requires = self.kb.catalogue[name].requires or {}
+        return any(other in self.answers and self.answers[other] != value for other, value in requires.items())
 
     def is_open(self, name: str) -> bool:
         return name not in self.answers and name not in self.unknown and self.askable(name)
@@ -491,8 +494,7 @@ class Session:
         while changed:
             changed = False
             for name in list(self.answers) + sorted(self.unknown):
-                requires = self.kb.catalogue[name].requires or {}
-                if any(self.answers.get(k) != v and not self.is_open(k) for k, v in requires.items()):
+                if self._ruled_out(name):
                     self.answers.pop(name, None)
                     self.unknown.discard(name)
                     if name in self.history:
