@@ -74,9 +74,9 @@ def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=()) -> s
 
 
 def _requires_met(kb: KnowledgeBase, field: str, answers) -> bool:
-    # Unanswered counts as met: the question could still apply.
+    # Listed once its requirement is answered: until then the question it depends on stands for it.
     requires = kb.catalogue[field].requires or {}
-    return all(answers.get(k) in (None, v) for k, v in requires.items())
+    return all(answers.get(k) == v for k, v in requires.items())
 
 
 def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[str], level: str,
