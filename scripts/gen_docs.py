@@ -80,7 +80,8 @@ def _concludes(kb: KnowledgeBase, rule: RuleSpec) -> str:
         return (f"evidence **{rule.direction}** `{rule.condition}`, likelihood ratio **{rule.lr:g}** "
                 f"({rule.strength}, {rule.basis})")
     level = kb.level(rule.level)
-    return f"red flag [`{rule.flag}`](#{_anchor('flag', rule.flag)}) at **`{rule.level}`** ({level.label})"
+    other = "; names another cause, so no running injury is named" if rule.other_cause else ""
+    return f"red flag [`{rule.flag}`](#{_anchor('flag', rule.flag)}) at **`{rule.level}`** ({level.label}){other}"
 
 
 def _rule_block(kb: KnowledgeBase, rule: RuleSpec) -> list[str]:
@@ -139,7 +140,7 @@ def _flags(kb: KnowledgeBase) -> list[str]:
                 f"### {flag.title} (`{flag.id}`)", "",
                 f"**Advice:** {flag.advice}", "",
                 *([f"**Names another cause** (`other_cause`): while it stands, no running injury is "
-                   "named.", ""] if flag.other_cause else []),
+                   "named (unless a rule says otherwise).", ""] if flag.other_cause else []),
                 "**Sources:**", "", *[line[2:] for line in _sources(kb, flag.cite)], ""]
         out += _table(["rule", "level", "title"], [
             [f"[{r.id}](#{_anchor('rule', r.id)})", f"`{r.level}`", r.title] for r in rules])

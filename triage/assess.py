@@ -116,7 +116,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
         reasons.append(Reason(f"{kb.flag(rule.flag).title}: {rule.title}.", rule.level, (rule.id,), rule.cite))
 
     outcome, top_condition, outcome_text, reason = _differential_outcome(kb, answers, firing, scores)
-    other = [r for r in firing.red_flags if kb.flag(kb.rule(r).flag).other_cause]
+    other = [r for r in firing.red_flags if kb.rule(r).other_cause]
     if other:
         # A flag that could itself explain the pain withholds the label, so that "runner's knee"
         # does not hide a slipped epiphysis or a fracture. Its level never falls below the

@@ -33,6 +33,7 @@ class RuleSpec:
     basis: str | None = None       # published | estimated
     flag: str | None = None        # red-flag rules
     level: str | None = None
+    other_cause: bool = False      # red-flag rules: it points to a cause outside the six (FlagSpec)
 
     @property
     def direction(self) -> str | None:
@@ -69,7 +70,8 @@ class FlagSpec:
     cite: tuple[str, ...]
     # The flag names a cause outside the six conditions that could itself explain the knee
     # pain (a slipped epiphysis, a fracture, an infection): while it stands, no overuse
-    # condition is named, so that a label does not hide it.
+    # condition is named, so that a label does not hide it. The default of its rules; a rule
+    # may say otherwise.
     other_cause: bool = False
 
 
@@ -168,6 +170,7 @@ def _rule(raw: dict, kind: str, source: str, catalogue: Catalogue, defaults: dic
                         basis=str(evidence.get("basis", "")))
         else:
             spec["level"] = str(raw["level"])
+            spec["other_cause"] = bool(raw.get("other_cause", defaults.get("other_cause", False)))
     except KnowledgeError:
         raise
     except (KeyError, TypeError, ValueError) as error:
@@ -213,7 +216,8 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
                               advice=" ".join(str(doc.get("advice", "")).split()), cite=tuple(doc.get("cite") or ()),
                               other_cause=bool(doc.get("other_cause", False))))
         for raw in doc.get("rules", []):
-            rules.append(_rule(raw, "red_flag", source, catalogue, {"flag": doc["flag"]}))
+            rules.append(_rule(raw, "red_flag", source, catalogue,
+                               {"flag": doc["flag"], "other_cause": bool(doc.get("other_cause", False))}))
     triage = read_yaml(shared("triage.yml"))
     levels = tuple(Level(rank=i, **lv) for i, lv in enumerate(triage["levels"]))
     references = read_yaml(shared("references.yml"))

@@ -240,7 +240,7 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
         outcome.add(consultation)
     # A flag that names another cause withholds the label (assess._triage). It leaves the level
     # as it was: its own level is among the red flags above, and the differential's is kept.
-    other_cause = [truths[r.id] for r in kb.rules_of("red_flag") if kb.flag(r.flag).other_cause]
+    other_cause = [truths[r.id] for r in kb.rules_of("red_flag") if r.other_cause]
     if TRUE in other_cause:
         tops = {None}
     elif UNKNOWN in other_cause:
