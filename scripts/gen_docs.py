@@ -173,7 +173,7 @@ def _policy(kb: KnowledgeBase) -> list[str]:
            "output uses (`rules/triage.yml`):", ""]
     out += _table(["level", "label", "timeframe", "action"],
                   [[f"`{lv.id}`", lv.label, lv.timeframe, lv.action] for lv in kb.levels])
-    known = {"likely", "possible", "minimum_key_answers", "key_fields", "refer_conditions", "suspected"}
+    known = {"likely", "possible", "minimum_key_answers", "key_fields", "refer_conditions", "suspected", "suspected_cite"}
     key_fields = ", ".join(f"{kb.catalogue[n].clinician} (`{n}`)" if n in kb.catalogue else f"`{n}`"
                            for n in policy.get("key_fields", []))
     refer = ", ".join(f"`{c}`" for c in policy.get("refer_conditions", [])) or "none"

@@ -1,5 +1,6 @@
 """The real knowledge base: it loads, lints clean, and every rule has cases that fire and not."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import yaml
 from triage.assess import assess
 from triage.knowledge import load_knowledge
 from triage.lint import lint
+from triage.paths import RULES_DIR
 
 CASES_DIR = Path(__file__).resolve().parent / "rule_cases"
 
@@ -77,4 +79,16 @@ def test_lint_catches_what_it_claims_to(tmp_path):
     for expected in ("rule id used 2 times", "no explanation", "no citation", "which no rule concludes",
                      "lr must be positive and not 1", "basis must be one of", "unknown triage level",
                      "must not use `none`", "prior citation key 'NOPE'", "has no file", "no advice"):
+        assert expected in messages
+
+
+def test_lint_checks_the_triage_policy(tmp_path):
+    shutil.copytree(RULES_DIR, tmp_path / "rules")
+    triage_file = tmp_path / "rules" / "triage.yml"
+    doc = yaml.safe_load(triage_file.read_text(encoding="utf-8"))
+    doc["policy"].update(refer_conditions=["ghost"], suspected=0.9, suspected_cite=["NOPE"])
+    triage_file.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    messages = "\n".join(str(p) for p in lint(load_knowledge(str(tmp_path / "rules"))))
+    for expected in ("refer_conditions names 'ghost'", "suspected must lie between 0 and likely",
+                     "suspected needs suspected_cite keys"):
         assert expected in messages

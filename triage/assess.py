@@ -93,7 +93,7 @@ def _differential_outcome(kb: KnowledgeBase, answers, firing: Firing, scores) ->
         text = (f"{title} is suspected: it leads the differential at {top.probability:.0%}. That is below "
                 f"the {policy['likely']:.0%} needed to call it likely, but it is rare and must not be "
                 f"missed, so a clinician should confirm or exclude it, with imaging.")
-        return "suspected", top.condition, text, Reason(text, "consultation", (), ("S43", "S0b"))
+        return "suspected", top.condition, text, Reason(text, "consultation", (), tuple(policy.get("suspected_cite", ())))
     if top.probability < policy["likely"]:
         text = (f"No condition fits well: the best, {title}, reaches {top.probability:.0%}, below the "
                 f"{policy['likely']:.0%} needed to call it likely. Rather than force a label, this form "

@@ -105,7 +105,7 @@ class ExamTest:
 @dataclass(frozen=True)
 class Assessment:
     form_id: str | None
-    outcome: str             # likely | suspected | no_clear_fit | insufficient_information
+    outcome: str             # likely | suspected | no_clear_fit | insufficient_information | other_cause
     outcome_text: str
     top_condition: str | None
     triage: Triage

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 from triage.paths import RULES_DIR
 from triage.yamlfile import read_yaml
 

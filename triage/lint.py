@@ -109,4 +109,14 @@ def lint(kb: KnowledgeBase) -> list[LintProblem]:
             problem(where, "the flag needs citation keys that resolve in references.yml")
         if len(flag.advice) < 20:
             problem(where, "no advice (what to do)")
+    policy = kb.policy
+    for condition in policy.get("refer_conditions", ()):
+        if condition not in conditions:
+            problem("triage.yml", f"refer_conditions names {condition!r}, which has no condition file")
+    if "suspected" in policy:
+        if not 0 < policy["suspected"] < policy["likely"]:
+            problem("triage.yml", "suspected must lie between 0 and likely")
+        cite = policy.get("suspected_cite") or ()
+        if not cite or any(k not in kb.references for k in cite):
+            problem("triage.yml", "suspected needs suspected_cite keys that resolve in references.yml")
     return problems

@@ -31,7 +31,6 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-
 from triage.batch.readers import EXTENSIONS as BATCH_EXTENSIONS
 from triage.batch.readers import InputError, read_rows
 from triage.forms import Form, FormError, parse_form
@@ -313,7 +312,7 @@ class Outcome:
     ranking: tuple[str, ...]               # condition ids, best first
     triage_level: str
     red_flags: tuple[str, ...] = ()
-    outcome: str = ""                      # likely | suspected | no_clear_fit | insufficient_information
+    outcome: str = ""                      # likely | suspected | no_clear_fit | insufficient_information | other_cause
     reasons: tuple[tuple[str, str], ...] = ()   # (level, text), most urgent first
     differential: tuple[Leading, ...] = ()
 
