@@ -206,7 +206,12 @@ def test_the_summary_counts_levels_and_leading_conditions():
               if line.startswith("  ") and len(line.split()) == 2}
     assert counts["emergency_ambulance"] == 1 and counts["self_care"] == 6
     assert counts["itbs"] == 2 and counts["insufficient_information"] >= 1
+    assert counts["other_cause"] >= 1            # a red flag that names another cause
     assert "forms/s" in stderr and DISCLAIMER in stderr
+    # Both tallies account for every scored row: no kind of outcome is left out.
+    levels = ("emergency_ambulance", "emergency", "consultation_24", "consultation", "self_care")
+    assert sum(counts[name] for name in levels) == 12
+    assert sum(n for name, n in counts.items() if name not in levels) == 12
 
 
 # Workers, order and atomic output --------------------------------------------------------------

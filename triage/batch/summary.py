@@ -12,6 +12,8 @@ from triage.knowledge import KnowledgeBase
 
 # Error messages quoted in the summary; the rest are in the output's error rows.
 SHOWN_ERRORS = 5
+# The outcomes that name no condition (triage/assess.py), in the order the summary lists them.
+UNNAMED_OUTCOMES = ("no_clear_fit", "insufficient_information", "other_cause")
 
 
 class Tally:
@@ -52,7 +54,10 @@ class Tally:
             for level in kb.levels:
                 lines.append(f"  {level.id:<{width}}  {self.levels.get(level.id, 0):>8,}")
             lines.append("Leading condition:")
-            names = [c.id for c in kb.conditions] + ["no_clear_fit", "insufficient_information"]
+            # Every condition, then why none was named (the outcome), whatever outcomes occurred:
+            # a summary that dropped a kind of row would not add up to the rows scored.
+            names = [c.id for c in kb.conditions] + list(UNNAMED_OUTCOMES)
+            names += sorted(set(self.leading) - set(names))
             width = max(map(len, names))
             for name in names:
                 lines.append(f"  {name:<{width}}  {self.leading.get(name, 0):>8,}")
