@@ -4,12 +4,15 @@ import csv
 import io
 import json
 import os
+import stat
+import threading
 
 import pytest
 
+from triage.atomic import AtomicFile
 from triage.batch import readers
 from triage.batch.readers import Inputs, Peeked, detect_delimiter, detect_format, read_rows
-from triage.batch.writers import AtomicFile, ErrorRow, FlatCSV, output_format
+from triage.batch.writers import ErrorRow, FlatCSV, output_format
 from triage.forms import Problem
 
 
@@ -219,3 +222,19 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path):
     with AtomicFile(str(target)) as output:
         output.write("new")
     assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o640
+
+
+def test_a_device_or_pipe_is_written_in_place_not_replaced(tmp_path):
+    # Renaming over /dev/null would turn the device into a file: a special file is written to.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    with AtomicFile(str(fifo)) as output:
+        output.write("through the pipe")
+    reader.join(timeout=10)
+    assert received == ["through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
+

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -285,3 +286,10 @@ def test_end_to_end_through_a_pipe():
     result = run("-", "--format", "csv", "--quiet", input=(EXAMPLES / "forms.csv").read_text())
     assert result.returncode == 0 and result.stderr == ""
     assert len(csv_rows(result.stdout)) == 12
+
+
+def test_scoring_to_dev_null_leaves_it_a_device():
+    # The atomic rename must not replace a device with a file (triage/atomic.py).
+    result = invoke(EXAMPLES / "forms.csv", "--format", "csv", "-q", "-o", os.devnull)
+    assert result.exit_code == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -125,7 +125,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
         floor = [reason.level] if reason.level != "self_care" else []
         level = most_urgent(kb, [kb.rule(r).level for r in other] + floor)
         text = (f"{'; '.join(titles)}: this could itself be the cause of the knee pain, so no running "
-                f"injury is named in its place. The scores say how well each would fit once it is excluded.")
+                f"injury is named in its place.")
         outcome, top_condition, outcome_text = "other_cause", None, text
         reason = Reason(text, level, tuple(other))
     reasons.append(reason)

@@ -1,9 +1,8 @@
 """Writing scored rows: CSV (flat), JSON Lines or JSON (the full explained assessment).
 
 A ``Format`` turns one result (an Assessment, or an ``ErrorRow``) into text. The workers call
-it, so the main process only joins and writes strings. ``AtomicFile`` writes the output file
-under a temporary name in the same folder and renames it over the target only once everything
-is written: after a crash or Ctrl-C there is never a half-written file that looks complete.
+it, so the main process only joins and writes strings. The output file itself is written by
+``triage.atomic.AtomicFile``: whole, or not at all.
 """
 
 from __future__ import annotations
@@ -11,11 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from triage.assessment import Assessment
 from triage.batch.readers import Row
@@ -178,58 +175,3 @@ def output_format(path: str | None, given: str | None, stdout_is_terminal: bool)
             return by_extension
         return "jsonl"
     return "table" if stdout_is_terminal else "jsonl"
-
-
-class AtomicFile:
-    """A text file that appears at ``path`` whole, or not at all.
-
-    Writes go to a temporary file in the same folder (so the final rename stays on one file
-    system and is atomic); ``commit()`` flushes it to disk and renames it over ``path``.
-    ``discard()`` (or leaving a ``with`` block by an exception, Ctrl-C included) removes it and
-    leaves any earlier file at ``path`` as it was.
-    """
-
-    def __init__(self, path: str):
-        self.path = Path(path)
-        folder = self.path.parent
-        handle, self.temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=folder)
-        self.handle: TextIO = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        self._done = False
-
-    def write(self, text: str) -> None:
-        self.handle.write(text)
-
-    def commit(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        # mkstemp makes the file private (0600): keep the mode of the file it replaces, or
-        # give it the mode a new file would have.
-        try:
-            mode = self.path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(self.temporary, mode)
-        os.replace(self.temporary, self.path)
-        self._done = True
-
-    def discard(self) -> None:
-        if not self._done:
-            self.handle.close()
-            try:
-                os.unlink(self.temporary)
-            except FileNotFoundError:
-                pass
-            self._done = True
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is None:
-            self.commit()
-        else:
-            self.discard()
-        return False

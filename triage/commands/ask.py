@@ -227,7 +227,11 @@ class Dialogue:
             say("Your answers", bold=True, fg="cyan")
             for number, (name, _question, answer) in enumerate(rows, start=1):
                 spec = self.kb.catalogue[name]
-                say(f"  {number:>2}  {spec.clinician}: " + click.style(answer, bold=True))
+                head = f"  {number:>2}  {spec.clinician}: "
+                if len(head + answer) <= WIDTH:
+                    say(head + click.style(answer, bold=True))
+                else:      # a long answer wraps under itself rather than past the edge
+                    say(_wrap(f"{spec.clinician}: {answer}", 6, first=f"  {number:>2}  "))
             say(_wrap("Type y to confirm and see the result, the number of an answer to change it, or q "
                       "to quit.", 2))
             while True:

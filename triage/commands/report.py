@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 import triage
 from triage.assess import assess
 from triage.assessment import DISCLAIMER
+from triage.atomic import AtomicFile
 from triage.batch.readers import STDIN, InputError, read_rows
 from triage.forms import FormError, parse_form
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -62,14 +61,8 @@ def _single_form(data: bytes) -> dict | None:
 def _write(path: Path, content: str | bytes) -> None:
     """Write atomically, so a failed run never leaves half a report behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with AtomicFile(path, binary=True) as out:
+        out.write(content if isinstance(content, bytes) else content.encode("utf-8"))
 
 
 def _problems(error: FormError) -> str:

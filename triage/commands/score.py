@@ -11,7 +11,8 @@ import click
 from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
 from triage.batch.runner import Settings, default_cpu_count, score_rows
 from triage.batch.summary import Progress, Tally
-from triage.batch.writers import OUTPUT_FORMATS, AtomicFile, make_format, output_format
+from triage.atomic import AtomicFile
+from triage.batch.writers import OUTPUT_FORMATS, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
 
 # Exit statuses (also in the --help epilog and the README).
