@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-
 from triage.catalogue import Catalogue, ValueProblem, load_catalogue
 from triage.matching import Item, When, parse_when
 from triage.paths import RULES_DIR
@@ -212,12 +211,12 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
     for path in sorted((root / "red_flags").glob("*.yml")):
         doc = read_yaml(path)
         source = f"red_flags/{path.name}"
+        other_cause = bool(doc.get("other_cause", False))
         flags.append(FlagSpec(id=doc["flag"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
                               advice=" ".join(str(doc.get("advice", "")).split()), cite=tuple(doc.get("cite") or ()),
-                              other_cause=bool(doc.get("other_cause", False))))
+                              other_cause=other_cause))
         for raw in doc.get("rules", []):
-            rules.append(_rule(raw, "red_flag", source, catalogue,
-                               {"flag": doc["flag"], "other_cause": bool(doc.get("other_cause", False))}))
+            rules.append(_rule(raw, "red_flag", source, catalogue, {"flag": doc["flag"], "other_cause": other_cause}))
     triage = read_yaml(shared("triage.yml"))
     levels = tuple(Level(rank=i, **lv) for i, lv in enumerate(triage["levels"]))
     references = read_yaml(shared("references.yml"))

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from triage.assessment import ExamTest, OpenQuestion
 from triage.knowledge import KnowledgeBase, RuleSpec
-from triage.matching import TRUE, UNKNOWN
+from triage.matching import FALSE, UNKNOWN, any3
 
 # Conditions ranked below this are "out of contention" and their evidence counts less.
 CONTENTION_RANKS = 3
@@ -28,8 +28,7 @@ def conclusion_truth(kb: KnowledgeBase, answers: Mapping[str, Any]) -> dict[str,
         new: dict[str, Any] = {}
         for rule in rules:
             t = rule.when.truth(answers, truth)
-            old = new.get(rule.concludes, False)
-            new[rule.concludes] = TRUE if (t is TRUE or old is TRUE) else (UNKNOWN if (t is UNKNOWN or old is UNKNOWN) else False)
+            new[rule.concludes] = any3((new.get(rule.concludes, FALSE), t))
         if new == truth:
             break
         truth = new
