@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from triage.assessment import DISCLAIMER
 from triage.atomic import AtomicFile
 from triage.batch import readers
 from triage.batch.readers import Inputs, Peeked, detect_delimiter, detect_format, read_rows
@@ -171,7 +172,7 @@ def test_inputs_report_how_much_has_been_read(tmp_path):
 def test_the_csv_columns():
     layout = FlatCSV(["pfps", "itbs"])
     assert layout.columns == ["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score",
-                              "outcome", "score_pfps", "score_itbs", "error"]
+                              "outcome", "score_pfps", "score_itbs", "error", "disclaimer"]
 
 
 def test_an_error_row_names_the_place_the_field_the_value_and_the_accepted_values():
@@ -182,7 +183,7 @@ def test_an_error_row_names_the_place_the_field_the_value_and_the_accepted_value
     record = json.loads(json.dumps(error.to_dict()))
     assert record["status"] == "error" and record["problems"][0]["accepted"] == "none, mild, marked"
     (cells,) = csv.reader(io.StringIO(FlatCSV(["pfps"]).entry(error)))
-    assert cells == ["7", "error"] + [""] * 6 + [error.message]
+    assert cells == ["7", "error"] + [""] * 6 + [error.message, DISCLAIMER]
 
 
 @pytest.mark.parametrize("path, given, terminal, expected", [

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 COLUMNS = ["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score", "outcome",
            "score_fat_pad_impingement", "score_itbs", "score_medial_plica", "score_patellar_stress_fracture",
-           "score_patellar_tendinopathy", "score_pfps", "error"]
+           "score_patellar_tendinopathy", "score_pfps", "error", "disclaimer"]
 
 
 def invoke(*args, input=None):
@@ -87,7 +87,8 @@ def test_json_output_is_one_array():
 
 def test_the_table_for_reading_has_one_line_per_form_and_says_what_went_wrong():
     lines = invoke(EXAMPLES / "forms.csv", EXAMPLES / "forms-with-errors.csv", "--format", "table").stdout.splitlines()
-    assert lines[0].split()[:2] == ["FORM", "TRIAGE"] and len(lines) == 1 + 15
+    assert lines[0].split()[:2] == ["FORM", "TRIAGE"]
+    assert len(lines) == 1 + 15 + 4          # header, one line per form, the disclaimer after a blank line
     assert lines[10].split()[:2] == ["calf-and-breathless", "emergency_ambulance"]
     assert "pulmonary_embolism" in lines[10]
     assert lines[14].split()[:2] == ["typo-row", "ERROR"] and "age: 'forty'" in lines[14]
@@ -293,3 +294,17 @@ def test_scoring_to_dev_null_leaves_it_a_device():
     result = invoke(EXAMPLES / "forms.csv", "--format", "csv", "-q", "-o", os.devnull)
     assert result.exit_code == 0
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "table"])
+def test_every_output_format_carries_the_disclaimer_even_when_quiet(fmt):
+    result = invoke(EXAMPLES / "forms.csv", "--format", fmt, "--quiet")
+    assert result.exit_code == 0 and result.stderr == ""
+    if fmt == "csv":
+        assert all(row["disclaimer"] == DISCLAIMER for row in csv_rows(result.stdout))
+    elif fmt == "table":
+        assert " ".join(DISCLAIMER.split()) in " ".join(result.stdout.split())
+    else:
+        records = (json.loads(result.stdout) if fmt == "json"
+                   else [json.loads(line) for line in result.stdout.splitlines()])
+        assert len(records) == 12 and all(r["disclaimer"] == DISCLAIMER for r in records)

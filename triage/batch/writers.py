@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage.assessment import Assessment
+from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
 from triage.forms import Problem
 
@@ -110,8 +111,9 @@ class FlatCSV(Format):
 
     def __init__(self, condition_ids: list[str]):
         self.conditions = list(condition_ids)
+        # The disclaimer rides on every row: a CSV is often cut, filtered or pasted elsewhere.
         self.columns = (["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score",
-                         "outcome"] + [f"score_{c}" for c in self.conditions] + ["error"])
+                         "outcome"] + [f"score_{c}" for c in self.conditions] + ["error", "disclaimer"])
         self.header = self._line(self.columns)
 
     @staticmethod
@@ -122,13 +124,13 @@ class FlatCSV(Format):
 
     def entry(self, result):
         if isinstance(result, ErrorRow):
-            cells = [result.form_id, "error"] + [""] * (5 + len(self.conditions)) + [result.message]
+            cells = [result.form_id, "error"] + [""] * (5 + len(self.conditions)) + [result.message, DISCLAIMER]
         else:
             scores = {c.id: c.score for c in result.differential}
             top = result.score(result.top_condition) if result.top_condition else ""
             cells = ([result.form_id, "ok", result.triage_level, ";".join(result.red_flag_ids),
                       result.top_condition or "", top, result.outcome]
-                     + [scores.get(c, "") for c in self.conditions] + [""])
+                     + [scores.get(c, "") for c in self.conditions] + ["", result.disclaimer])
         return self._line(cells)
 
 
@@ -138,6 +140,7 @@ class Table(Format):
     name = "table"
     WIDTHS = (24, 19, 30)
     header = "{:<24} {:<19} {:<30} {}\n".format("FORM", "TRIAGE LEVEL", "LEADING CONDITION", "RED FLAGS")
+    footer = "\n" + textwrap.fill(DISCLAIMER, 88) + "\n"
 
     @staticmethod
     def _fit(text: str, width: int) -> str:
