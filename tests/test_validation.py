@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINI_KB
+from triage.assessment import DISCLAIMER
 from triage.cli import cli
 from triage.commands.validate import CHECKOUT_VIGNETTES, default_case_paths, render_markdown, render_text
 from triage.forms import Form
@@ -316,8 +317,9 @@ def test_text_and_markdown_reports(runner, tmp_path, mini_kb):
     assert "Top-1 accuracy   1/2 (50.0%)" in text
     assert "expected alpha, named none (no_clear_fit); alpha ranked 1" in text
     assert "1. alpha 20%: -A-AGAINST (LR 0.25)" in text
-    assert text.rstrip().endswith("RESULT: PASS")
+    assert text.rstrip().endswith("RESULT: PASS\n\n" + DISCLAIMER)
     markdown = render_markdown(metrics, mini_kb)
+    assert markdown.rstrip().endswith(f"*{DISCLAIMER}*")
     assert "| Top-1 accuracy | 1/2 | 50.0% |" in markdown
     assert "### `r2`" in markdown and "`r1`" not in markdown.split("## Misses")[1]
     assert render_markdown(validate(load_cases([path], mini_kb), mini_kb), mini_kb) == markdown

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from triage.assessment import DISCLAIMER
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.validation import NONE, CaseError, Metrics, Verdict, load_cases, validate
 
@@ -106,7 +107,7 @@ def render_text(metrics: Metrics, kb: KnowledgeBase, min_top1: float | None = No
         lines += [f"      [{level}] {text}" for level, text in v.outcome.reasons]
         lines.append("    leading evidence:")
         lines += [f"      {line}" for line in _leading(v)]
-    lines += ["", _verdict_line(m, min_top1)]
+    lines += ["", _verdict_line(m, min_top1), "", DISCLAIMER]
     return "\n".join(lines)
 
 
@@ -165,6 +166,7 @@ def render_markdown(metrics: Metrics, kb: KnowledgeBase, min_top1: float | None 
     failures = m.failures(min_top1)
     out += ["", f"{hh} Result: {'FAIL' if failures else 'PASS'}", ""]
     out += [f"- {f}" for f in failures] or ["No case is under-triaged and no expected red flag is missed."]
+    out += ["", f"*{DISCLAIMER}*"]
     return "\n".join(out) + "\n"
 
 
@@ -173,6 +175,7 @@ def render_json(metrics: Metrics, kb: KnowledgeBase, min_top1: float | None = No
     data["kb_version"] = kb.version
     data["failures"] = metrics.failures(min_top1)
     data["passed"] = not data["failures"]
+    data["disclaimer"] = DISCLAIMER
     return json.dumps(data, indent=2, sort_keys=True)
 
 
