@@ -172,9 +172,14 @@ class Dialogue:
         for choice in question.choices:
             line = f"    {choice.number}  {choice.label}"
             name = f"  [{choice.value}]"
-            # The value's name is shown when it differs and fits: it can be typed instead of the number.
-            if choice.label != choice.value and len(line + name) <= WIDTH:
-                line += click.style(name, dim=True)
+            # The value's name, when it differs, can be typed instead of the number; a name that
+            # does not fit on the line goes under its label.
+            if choice.label != choice.value:
+                if len(line + name) <= WIDTH:
+                    line += click.style(name, dim=True)
+                else:
+                    say(line)
+                    line = " " * (len(f"    {choice.number}  ") - 2) + click.style(name, dim=True)
             say(line)
         if not question.choices:
             say(f"    ({self.kb.catalogue[question.field].accepted()})", dim=True)
