@@ -1,4 +1,4 @@
-"""``kneetriage rules``: list, show and check the knowledge base."""
+"""``kneetriage rules``: list, show and check the knowledge base; list the form's fields."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ rules_dir_option = click.option("--rules", "rules_dir", type=click.Path(exists=T
 
 @click.group("rules")
 def command():
-    """List, show and check the rules of the knowledge base."""
+    """List, show and check the rules of the knowledge base, and the fields of a form."""
 
 
 @command.command("list")
@@ -44,6 +44,16 @@ def list_rules(rules_dir, kind):
         if kind and rule.kind != kind:
             continue
         click.echo(f"{rule.id:<28} {_consequence(kb, rule):<58} {rule.title}")
+
+
+@command.command("fields")
+@rules_dir_option
+def list_fields(rules_dir):
+    """The fields of an intake form: name, group, accepted values and the question it answers."""
+    kb = _kb(rules_dir)
+    for spec in kb.catalogue.answerable():
+        click.echo(f"{spec.name:<34} {spec.group:<9} {spec.accepted()}")
+        click.echo(f"{'':<34} {'':<9} {spec.clinician}: {spec.patient}")
 
 
 @command.command("show")
