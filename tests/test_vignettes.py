@@ -50,3 +50,13 @@ def test_typical_presentation_ranks_its_condition_first(path):
     expected = vignette["expected_condition"]
     acceptable = {expected, *(vignette.get("acceptable_conditions") or [])}
     assert result.differential[0].id in acceptable, [(c.id, c.score) for c in result.differential]
+
+
+def test_every_condition_and_red_flag_has_vignettes_of_its_own(kb):
+    conditions, flags = set(), set()
+    for path in VIGNETTES:
+        vignette = load(path)
+        conditions.add(vignette["expected_condition"])
+        flags.update(vignette.get("red_flags") or [])
+    assert sorted({c.id for c in kb.conditions} - conditions) == [], "conditions without a vignette"
+    assert sorted({f.id for f in kb.flags} - flags) == [], "red flags without a vignette"
