@@ -38,12 +38,8 @@ BACK_WORDS = {"b", "back"}
 QUIT_WORDS = {"q", "quit", "exit"}
 
 
-class AnswerError(ValueError):
+class AnswerError(ValueProblem):
     """An answer that does not fit the question; ``accepted`` says what would."""
-
-    def __init__(self, message: str, accepted: str):
-        super().__init__(message)
-        self.accepted = accepted
 
 
 @dataclass(frozen=True)
