@@ -15,7 +15,6 @@ from triage.scoring import alarm_findings, most_urgent, score_conditions
 from triage.whatif import exam_tests, open_questions
 
 _ENGINES: dict = {}
-_ALARMS: dict = {}
 
 
 def get_engine(kb: KnowledgeBase | None = None) -> TriageEngine:
@@ -30,13 +29,6 @@ def get_engine(kb: KnowledgeBase | None = None) -> TriageEngine:
 if hasattr(os, "register_at_fork"):
     # A forked child (a batch worker) builds its own engine rather than share its parent's.
     os.register_at_fork(after_in_child=_ENGINES.clear)
-
-
-def _alarm_findings(kb: KnowledgeBase) -> dict:
-    """alarm_findings(kb), computed once per knowledge base rather than once per form."""
-    if id(kb) not in _ALARMS:
-        _ALARMS[id(kb)] = (kb, alarm_findings(kb))   # kb kept so that its id is not reused
-    return _ALARMS[id(kb)][1]
 
 
 def _findings(kb: KnowledgeBase, rule: RuleSpec, answers, firing: Firing, seen=()) -> list[Finding]:
@@ -131,7 +123,7 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
     reasons.append(reason)
 
     fired = set(firing.red_flags)
-    for (name, value), rule_ids in _alarm_findings(kb).items():
+    for (name, value), rule_ids in alarm_findings(kb).items():
         if answers.get(name) == value and not fired.intersection(rule_ids):
             spec = kb.catalogue[name]
             reasons.append(Reason(

@@ -60,8 +60,14 @@ def most_urgent(kb: KnowledgeBase, level_ids) -> str:
     return min(level_ids, key=lambda lv: kb.level(lv).rank)
 
 
+# alarm_findings per knowledge base: assess() asks for every form, the questionnaire for every
+# outlook. The kb is kept with its result so that its id cannot be reused by another.
+_ALARMS: dict[int, tuple[KnowledgeBase, dict]] = {}
+
+
 def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
-    """(field, value) pairs that red-flag rules look for -> those rules' ids.
+    """(field, value) pairs that red-flag rules look for -> those rules' ids (computed once per
+    knowledge base; do not change the result).
 
     Used to triage up a form that reports an alarm finding without completing a red flag:
     when in doubt, a clinician looks. Only reported symptoms, signs and history count (a yes/no
@@ -69,6 +75,8 @@ def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
     only from red flags that need a clinician: age and sport are context, not alarms, and a
     self-care flag (such as apophysitis) has nothing to escalate to.
     """
+    if id(kb) in _ALARMS:
+        return _ALARMS[id(kb)][1]
     found: dict[tuple[str, object], list[str]] = {}
     for rule in kb.rules_of("red_flag"):
         if rule.level == "self_care":
@@ -82,4 +90,5 @@ def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
             for value in item.equals:
                 if value not in ("no", "negative", "none"):
                     found.setdefault((item.field, value), []).append(rule.id)
+    _ALARMS[id(kb)] = (kb, found)
     return found
