@@ -1,7 +1,8 @@
 #!/usr/bin/env python
-"""Write the generated docs: docs/rules.md (the knowledge base) and docs/validation.md.
+"""Write the generated docs: docs/rules.md (the knowledge base), docs/intake-form.md (the
+intake-form contract, from rules/fields.yml) and docs/validation.md.
 
-    python scripts/gen_docs.py                    # rewrite both docs
+    python scripts/gen_docs.py                    # rewrite every generated doc
     python scripts/gen_docs.py --check            # exit 1 if either is stale (CI)
     python scripts/gen_docs.py --record-baseline  # also record today's accuracy as the floor
 
@@ -22,9 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from triage.commands.validate import render_markdown  # noqa: E402
 from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge  # noqa: E402
+from triage.assess import assess  # noqa: E402
+from triage.minimal import minimal_form  # noqa: E402
 from triage.validation import Metrics, load_cases, validate  # noqa: E402
 
 RULES_DOC = ROOT / "docs" / "rules.md"
+INTAKE_DOC = ROOT / "docs" / "intake-form.md"
 VALIDATION_DOC = ROOT / "docs" / "validation.md"
 VIGNETTES = ROOT / "tests" / "vignettes"
 BASELINE = ROOT / "tests" / "validation_baseline.json"
@@ -173,9 +177,9 @@ def _policy(kb: KnowledgeBase) -> list[str]:
            "output uses (`rules/triage.yml`):", ""]
     out += _table(["level", "label", "timeframe", "action"],
                   [[f"`{lv.id}`", lv.label, lv.timeframe, lv.action] for lv in kb.levels])
-    known = {"likely", "possible", "minimum_key_answers", "key_fields", "refer_conditions", "suspected", "suspected_cite"}
-    key_fields = ", ".join(f"{kb.catalogue[n].clinician} (`{n}`)" if n in kb.catalogue else f"`{n}`"
-                           for n in policy.get("key_fields", []))
+    known = {"likely", "possible", "refer_conditions", "suspected", "suspected_cite"}
+    screen = "; ".join(f"{i.title} (`{'`, `'.join(i.ask)}`)" for i in kb.screen.items)
+    history = "; ".join(i.title.lower() for i in kb.screen.history)
     refer = ", ".join(f"`{c}`" for c in policy.get("refer_conditions", [])) or "none"
     out += ["When no red flag decides the level, the differential does, with these figures (project "
             "policy, not published values):", "",
@@ -184,8 +188,12 @@ def _policy(kb: KnowledgeBase) -> list[str]:
             "(`consultation`) rather than given a label.",
             f"- **Possible** from **{policy['possible']:g}**; below that a condition is scored but not listed "
             "as possible.",
-            f"- **Too little information** with fewer than **{policy['minimum_key_answers']}** answered key "
-            f"questions, which are: {key_fields}. Such a form is referred (`consultation`).",
+            f"- **The warning-sign screen** (`rules/screen.yml`): self-care only when all "
+            f"{len(kb.screen.items)} warning signs are answered without a warning sign and the form gives "
+            f"the history basics ({history}); otherwise at least `consultation`, naming what was not asked. "
+            f"The signs: {screen}. Sources: {', '.join(kb.screen.cite)}.",
+            "- **Too little information** when the form does not say where it hurts: no condition is "
+            "named, and the form is referred (`consultation`).",
             f"- **Never self-managed**, even when likely and without a red flag: {refer}.",
             *([f"- **Suspected** (named, and referred to `consultation`) when one of these leads the "
                f"differential at a posterior of **{policy['suspected']:g}** or more: a must-not-miss "
@@ -333,7 +341,128 @@ def render_validation(kb: KnowledgeBase, metrics: Metrics, baseline: dict) -> st
                      "floor, when any vignette is under-triaged, when an expected red flag is missed, or when "
                      "this page is stale.")
     body = render_markdown(metrics, kb, title="Results", level=2)
-    return header("tests/vignettes/ and rules/") + INTRO + "\n" + "\n".join(guard) + "\n\n" + body
+    return (header("tests/vignettes/ and rules/") + INTRO + "\n" + "\n".join(guard) + "\n\n" + body
+            + "\n" + _safety_table(kb) + "\n")
+
+
+# =========================================================================== docs/intake-form.md
+
+CONTRACT_VERSION = "1.1"
+CONVENTIONS = """## Value conventions
+
+- Every field is optional. A missing field, an empty CSV cell or JSON `null` means **unknown**,
+  and unknown is never read as "no": an unanswered warning sign keeps a form out of self-care.
+- `yes/no` fields accept `yes`, `no` and `unknown`, in any case, and also `y`, `n`, `true`,
+  `false`, `1` and `0`. Anything else is an error that names the field and the accepted values.
+- Examination fields accept `positive`, `negative` and `not_done`.
+- A number outside its range is an error, not a value that is quietly clamped.
+- An unknown field name is an error (usually a typo), with the nearest known name suggested.
+- A batch file is a CSV file with a header row, a JSON array, or JSON Lines; every row comes out,
+  scored or as an error row.
+"""
+CHANGES = """## Changes
+
+- **1.1** adds fields and values only, so every version 1 form stays valid:
+  - `foot_cold_or_pale` (circulation) is now asked apart from `numbness_or_tingling`, which now
+    means nerve symptoms only. A version 1 form that answered `numbness_or_tingling` for a cold,
+    pale foot keeps at least the urgency it had.
+  - new values: `injury_mechanism: hyperextension`, `swelling: moderate`,
+    `pain_location: medial_joint_line` and `tibial_tubercle` (`medial` keeps its meaning);
+  - new history fields: `felt_pop`, `swelling_onset`, `pain_getting_worse`,
+    `bone_stress_risk`, `infection_risk`, `clot_risk`;
+  - new symptoms: `back_pain_or_sciatica`, `bony_lump`, `exertional_calf_pain`, `locked_now`
+    (`locking` now means that the knee has got stuck at times); new provocation:
+    `aggr_prolonged_standing`;
+  - new examination findings: `exam_foot_pulses_reduced`, `exam_tender_patellar_facet`,
+    `exam_joint_line_tenderness`, `exam_patellar_apprehension`, `exam_genu_recurvatum`;
+    `exam_foot_pulses_absent` now means absent only.
+"""
+GROUP_TITLES = {"context": "Who and context", "history": "History", "pain": "The pain",
+                "aggravators": "What makes it worse", "symptoms": "Other symptoms",
+                "exam": "Examination (a clinician's findings)"}
+
+
+def _values(field) -> str:
+    if field.type == "yesno":
+        return "yes, no, unknown"
+    if field.type == "exam":
+        return "positive, negative, not_done"
+    if field.type == "enum":
+        return "; ".join(f"`{v}`" + (f" ({field.value_labels[v]})" if v in field.value_labels else "")
+                         for v in field.values)
+    if field.type in ("integer", "number"):
+        kind = "whole number" if field.type == "integer" else "number"
+        return f"{kind}, {field.min:g} to {field.max:g}"
+    return "any text"
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render_intake(kb: KnowledgeBase) -> str:
+    out = [header("rules/fields.yml, rules/screen.yml and rules/triage.yml"),
+           f"# The intake form (contract version {CONTRACT_VERSION})", "",
+           "This is the contract for one knee-pain intake form: the fields a form may carry, the values each "
+           "accepts, and what comes out. `kneetriage assess`, `score`, `report` and `validate` read forms "
+           "that follow it, one JSON object per form or a batch file of many. `kneetriage rules fields` "
+           "prints the same list in the terminal.", "",
+           CONVENTIONS]
+    for group, title in GROUP_TITLES.items():
+        fields = [f for f in kb.catalogue if f.group == group]
+        out += [f"## {title}", ""]
+        out += _table(["field", "values", "question (as a runner reads it)", "meaning (as a clinician reads it)"],
+                      [[f"`{f.name}`", _cell(_values(f)), _cell(f.patient), _cell(f.clinician)] for f in fields])
+    out += ["## The warning-sign screen", "",
+            f"Self-care is offered only when all {len(kb.screen.items)} warning signs below are answered "
+            "without a warning sign, and the form says "
+            + ", ".join(i.patient for i in kb.screen.history) + ". Otherwise the level is at least "
+            "`consultation`, and every output names the warning signs that were not asked.", ""]
+    out += _table(["warning sign", "fields"], [[_cell(i.title), ", ".join(f"`{n}`" for n in i.ask)]
+                                              for i in kb.screen.items])
+    out += ["## What comes out", "",
+            "Condition ids: " + ", ".join(f"`{c.id}` ({c.title})" for c in kb.conditions) + ".", "",
+            "Triage levels, most urgent first:", ""]
+    out += _table(["level", "meaning"], [[f"`{lv.id}`", _cell(lv.label)] for lv in kb.levels])
+    out += ["A scored form has at least `form_id`, `status` (`ok` or `error`), `triage_level`, `red_flags` "
+            "(ids, most urgent first), `top_condition` and the ranked differential with a score per "
+            "condition, plus the warning-sign screen (`screen_complete`, `warning_signs_not_asked`). JSON "
+            "output also carries the explanation. An error row carries `form_id`, `status: error` and a "
+            "message naming the field(s) and the accepted values.", "", CHANGES]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# =========================================================================== safety table
+
+def safety_rows(kb: KnowledgeBase) -> list[tuple[str, str, dict, str]]:
+    """(flag, rule, smallest form, level assessed) for every red-flag rule."""
+    rows = []
+    for rule in kb.rules_of("red_flag"):
+        form = minimal_form(kb, rule)
+        level = assess(form, kb=kb, what_next=False).triage_level if form is not None else "(cannot fire)"
+        rows.append((rule.flag, rule.id, form or {}, level))
+    return rows
+
+
+def _safety_table(kb: KnowledgeBase) -> str:
+    best: dict[str, tuple] = {}
+    for flag, rule, form, level in safety_rows(kb):
+        rank = kb.level(level).rank if level in {lv.id for lv in kb.levels} else 99
+        key = (len(form), rank)
+        if flag not in best or key < best[flag][0]:
+            best[flag] = (key, rule, form, level)
+    rows = []
+    for flag in sorted(best, key=lambda f: (best[f][0][1], f)):
+        _, rule, form, level = best[flag]
+        answers = ", ".join(f"`{k}: {v}`" for k, v in form.items())
+        rows.append([f"`{flag}`", f"`{rule}`", answers, f"`{level}`"])
+    lines = ["## Safety table: the smallest form that raises each red flag", "",
+             "For each red flag, the form with the fewest answers that raises it (built from its rules by "
+             "`triage/minimal.py`) and the level that form is given. A form this small never reaches "
+             "self-care, since the rest of the warning-sign screen is unanswered; the level shown is the "
+             "flag's own or higher. `tests/test_safety.py` checks every red-flag rule the same way.", ""]
+    lines += _table(["red flag", "rule", "smallest form", "level"], rows)
+    return "\n".join(lines)
 
 
 # =========================================================================== main
@@ -341,7 +470,7 @@ def render_validation(kb: KnowledgeBase, metrics: Metrics, baseline: dict) -> st
 def generated(kb: KnowledgeBase | None = None) -> dict[Path, str]:
     """Every generated doc and its text, from the checked-in files."""
     kb = kb or load_knowledge()
-    return {RULES_DOC: render_rules(kb),
+    return {RULES_DOC: render_rules(kb), INTAKE_DOC: render_intake(kb),
             VALIDATION_DOC: render_validation(kb, run_vignettes(kb), read_baseline())}
 
 

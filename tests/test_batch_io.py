@@ -172,7 +172,8 @@ def test_inputs_report_how_much_has_been_read(tmp_path):
 def test_the_csv_columns():
     layout = FlatCSV(["pfps", "itbs"])
     assert layout.columns == ["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score",
-                              "outcome", "score_pfps", "score_itbs", "error", "disclaimer"]
+                              "outcome", "score_pfps", "score_itbs", "screen_complete",
+                              "warning_signs_not_asked", "error", "disclaimer"]
 
 
 def test_an_error_row_names_the_place_the_field_the_value_and_the_accepted_values():
@@ -183,7 +184,7 @@ def test_an_error_row_names_the_place_the_field_the_value_and_the_accepted_value
     record = json.loads(json.dumps(error.to_dict()))
     assert record["status"] == "error" and record["problems"][0]["accepted"] == "none, mild, marked"
     (cells,) = csv.reader(io.StringIO(FlatCSV(["pfps"]).entry(error)))
-    assert cells == ["7", "error"] + [""] * 6 + [error.message, DISCLAIMER]
+    assert cells == ["7", "error"] + [""] * 8 + [error.message, DISCLAIMER]
 
 
 @pytest.mark.parametrize("path, given, terminal, expected", [

@@ -17,7 +17,11 @@ exam_step_down_pain exam_step_down_valgus exam_noble exam_ober exam_tender_later
 exam_tender_inferior_pole exam_decline_squat_pain exam_hoffa exam_tender_medial_plica exam_tender_patella_bone
 exam_pain_resisted_extension exam_hop_test_pain exam_effusion exam_flexion_under_90
 exam_fibular_head_tenderness exam_ligament_laxity exam_mcmurray exam_hip_rotation_painful
-exam_tender_tibial_tubercle exam_foot_pulses_absent""".split()
+exam_tender_tibial_tubercle exam_foot_pulses_absent
+felt_pop swelling_onset pain_getting_worse bone_stress_risk infection_risk clot_risk back_pain_or_sciatica
+bony_lump exertional_calf_pain locked_now foot_cold_or_pale aggr_prolonged_standing exam_foot_pulses_reduced
+exam_tender_patellar_facet exam_joint_line_tenderness exam_patellar_apprehension exam_genu_recurvatum""".split()
+# ^ v1, then the v1.1 additions (the contract's "Changes")
 
 
 def test_catalogue_has_every_contract_field_and_no_other():

@@ -80,9 +80,13 @@ def test_another_cause_at_self_care_keeps_the_differentials_referral():
     assert result.outcome == "other_cause" and result.triage_level == "consultation"
 
 
-def test_the_key_question_count_is_said_in_good_grammar():
-    one = assess({"pain_location": "lateral"})
-    none = assess({"age": 30})
-    assert one.outcome == none.outcome == "insufficient_information"
-    assert "Only 1 of the key questions" in one.outcome_text and " is answered" in one.outcome_text
-    assert none.outcome_text.startswith("None of the key questions") and " are answered" in none.outcome_text
+def test_without_a_site_no_condition_is_named_and_missing_basics_are_named():
+    nowhere = assess({"age": 30, "onset": "gradual"})
+    assert nowhere.outcome == "insufficient_information" and nowhere.top_condition is None
+    assert "does not say where it hurts" in nowhere.outcome_text
+    # With a site, a condition can be named, but the missing basics keep it out of self-care.
+    site_only = assess({"pain_location": "lateral"})
+    assert site_only.outcome != "insufficient_information"
+    reasons = " ".join(r.text for r in site_only.triage.reasons)
+    assert "does not say how it started or what makes it worse" in reasons
+    assert site_only.triage_level == "consultation"

@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 COLUMNS = ["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score", "outcome",
            "score_fat_pad_impingement", "score_itbs", "score_medial_plica", "score_patellar_stress_fracture",
-           "score_patellar_tendinopathy", "score_pfps", "error", "disclaimer"]
+           "score_patellar_tendinopathy", "score_pfps", "screen_complete", "warning_signs_not_asked",
+           "error", "disclaimer"]
 
 
 def invoke(*args, input=None):
@@ -145,7 +146,7 @@ def test_error_rows_keep_their_place_and_name_the_field_value_and_accepted_value
     message = rows[1]["error"]
     assert message.startswith("examples/forms-with-errors.csv row 2 (line 3)") or "row 2 (line 3)" in message
     assert "age: 'forty' is not accepted" in message and "a whole number from 5 to 100" in message
-    assert "swelling: 'yes'" in message and "none, mild, marked" in message
+    assert "swelling: 'yes'" in message and "none, mild, moderate, marked" in message
     assert rows[1]["triage_level"] == "" and rows[1]["form_id"] == "typo-row"
     assert "1 with errors" in result.stderr and "row 2 (line 3)" in result.stderr
 
@@ -206,7 +207,7 @@ def test_the_summary_counts_levels_and_leading_conditions():
     stderr = invoke(EXAMPLES / "forms.csv", "--format", "csv").stderr
     counts = {line.split()[0]: int(line.split()[1].replace(",", "")) for line in stderr.splitlines()
               if line.startswith("  ") and len(line.split()) == 2}
-    assert counts["emergency_ambulance"] == 1 and counts["self_care"] == 6
+    assert counts["emergency_ambulance"] == 1 and counts["self_care"] == 3
     assert counts["itbs"] == 2 and counts["insufficient_information"] >= 1
     assert counts["other_cause"] >= 1            # a red flag that names another cause
     assert "forms/s" in stderr and DISCLAIMER in stderr

@@ -6,12 +6,13 @@ import os
 from typing import Any, Mapping
 
 from triage.assessment import (
-    Assessment, ConditionResult, Finding, Reason, RedFlag, RuleUse, Triage,
+    Assessment, ConditionResult, Finding, Reason, RedFlag, RuleUse, Screening, Triage,
 )
 from triage.engine import Firing, TriageEngine
 from triage.forms import Form, parse_form
 from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge
 from triage.scoring import alarm_findings, most_urgent, score_conditions
+from triage.screen import ScreenResult, titles
 from triage.whatif import exam_tests, open_questions
 
 _ENGINES: dict = {}
@@ -53,7 +54,7 @@ def _use(kb: KnowledgeBase, rule_id: str, answers, firing: Firing) -> RuleUse:
                    lr=rule.lr, basis=rule.basis, strength=rule.strength)
 
 
-def _red_flags(kb: KnowledgeBase, firing: Firing, answers) -> tuple[RedFlag, ...]:
+def _red_flags(kb: KnowledgeBase, firing: Firing, answers, overall: str) -> tuple[RedFlag, ...]:
     by_flag: dict[str, list[str]] = {}
     for rule_id in firing.red_flags:
         by_flag.setdefault(kb.rule(rule_id).flag, []).append(rule_id)
@@ -61,26 +62,29 @@ def _red_flags(kb: KnowledgeBase, firing: Firing, answers) -> tuple[RedFlag, ...
     for flag_id, rule_ids in by_flag.items():
         spec = kb.flag(flag_id)
         level = most_urgent(kb, [kb.rule(r).level for r in rule_ids])
+        # Two flags can advise different things (an X-ray today, imaging within weeks): a flag
+        # less urgent than the overall level says that the more urgent instruction comes first,
+        # so every output gives one consistent instruction.
         flags.append(RedFlag(id=flag_id, title=spec.title, level=level, advice=spec.advice,
-                             rules=tuple(_use(kb, r, answers, firing) for r in rule_ids), cite=spec.cite))
+                             rules=tuple(_use(kb, r, answers, firing) for r in rule_ids), cite=spec.cite,
+                             covered_by=overall if kb.level(level).rank > kb.level(overall).rank else None))
     flags.sort(key=lambda f: (kb.level(f.level).rank, f.id))
     return tuple(flags)
 
 
-def _differential_outcome(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, str | None, str, Reason]:
+def _differential_outcome(kb: KnowledgeBase, screen: ScreenResult, firing: Firing,
+                          scores) -> tuple[str, str | None, str, Reason]:
     """What the differential alone says: the outcome, the condition it names, the outcome in
     words and the reason for its triage level."""
     policy = kb.policy
     refer = policy.get("refer_conditions", ())
-    key_answers = sum(1 for name in policy["key_fields"] if answers.get(name) is not None)
     top = scores[0]
     title = kb.condition(top.condition).title
-    if key_answers < policy["minimum_key_answers"]:
-        answered = "None" if key_answers == 0 else f"Only {key_answers}"
-        text = (f"{answered} of the key questions (where it hurts, how it started, what provokes it) "
-                f"{'is' if key_answers == 1 else 'are'} answered: too few to name a condition. "
-                f"A clinician should take the history.")
-        return "insufficient_information", None, text, Reason(text, "consultation")
+    if "where" in screen.history_missing:
+        # Where it hurts is the best single clue; without it no condition is named.
+        text = ("The form does not say where it hurts: too little to name a condition. "
+                "A clinician should take the history.")
+        return "insufficient_information", None, text, Reason(text, "consultation", (), kb.screen.cite)
     if top.condition in refer and "suspected" in policy and policy["suspected"] <= top.probability < policy["likely"]:
         text = (f"{title} is suspected: it leads the differential at {top.probability:.0%}. That is below "
                 f"the {policy['likely']:.0%} needed to call it likely, but it is rare and must not be "
@@ -95,19 +99,44 @@ def _differential_outcome(kb: KnowledgeBase, answers, firing: Firing, scores) ->
     if top.condition in refer:
         return "likely", top.condition, text, Reason(f"{text} It needs a clinician and imaging, not "
                                                      f"self-management.", "consultation")
-    when = "Once the red flags are dealt with, it" if firing.red_flags else "With no red flag it"
+    when = "Once the red flags are dealt with, it" if firing.red_flags else "With the warning signs cleared it"
     return "likely", top.condition, text, Reason(f"{text} {when} is usually managed by the runner, with "
-                                                 f"the plan below and a review in 2 weeks.", "self_care")
+                                                 f"a self-management plan and a review in 2 weeks.", "self_care")
 
 
-def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, str, str | None, list[Reason]]:
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _screen_reasons(kb: KnowledgeBase, screen: ScreenResult) -> list[Reason]:
+    """Self-care only after a complete warning-sign screen and the history basics: an
+    unanswered warning sign is not a "no"."""
+    reasons = []
+    missing = [m for m in screen.history_missing if m != "where"]   # "where" names no condition
+    if missing:
+        text = (f"The form does not say {_join(titles(kb.screen, missing, 'patient'))}, which a plan for "
+                f"self-management needs, so a clinician should take the history.")
+        reasons.append(Reason(text, "consultation", (), kb.screen.cite))
+    if not screen.not_asked:
+        return reasons
+    names = titles(kb.screen, screen.not_asked)
+    count = len(names)
+    text = (f"The warning-sign screen is incomplete: {count} of {len(kb.screen.items)} warning "
+            f"sign{'s were' if count > 1 else ' was'} not asked ({'; '.join(names)}). An unanswered "
+            f"warning sign is not a \"no\", so a clinician should check {'them' if count > 1 else 'it'} "
+            f"before self-management.")
+    return reasons + [Reason(text, "consultation", (), kb.screen.cite)]
+
+
+def _triage(kb: KnowledgeBase, answers, firing: Firing, scores,
+            screen: ScreenResult) -> tuple[str, str, str | None, list[Reason]]:
     """The outcome, its wording, the top condition and every reason for the triage level."""
     reasons: list[Reason] = []
     for rule_id in firing.red_flags:
         rule = kb.rule(rule_id)
         reasons.append(Reason(f"{kb.flag(rule.flag).title}: {rule.title}.", rule.level, (rule.id,), rule.cite))
 
-    outcome, top_condition, outcome_text, reason = _differential_outcome(kb, answers, firing, scores)
+    outcome, top_condition, outcome_text, reason = _differential_outcome(kb, screen, firing, scores)
     other = [r for r in firing.red_flags if kb.rule(r).other_cause]
     if other:
         # A flag that could itself explain the pain withholds the label, so that "runner's knee"
@@ -130,7 +159,14 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores) -> tuple[str, st
                 f"{spec.clinician} was reported. On its own it does not complete a red flag, but it is a "
                 f"warning sign, so a clinician should see this knee (when in doubt, triage up).",
                 "consultation", tuple(rule_ids)))
+    reasons += _screen_reasons(kb, screen)
     return outcome, outcome_text, top_condition, reasons
+
+
+def _screen_summary(kb: KnowledgeBase, screen: ScreenResult) -> Screening:
+    return Screening(complete=screen.complete, checked=screen.checked, reported=screen.reported,
+                     not_asked=screen.not_asked, history_missing=screen.history_missing,
+                     not_asked_titles=tuple(titles(kb.screen, screen.not_asked)))
 
 
 def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
@@ -147,7 +183,8 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
     answers = dict(form.answers)
     firing = get_engine(kb).run(answers)
     scores = score_conditions(kb, firing.evidence)
-    outcome, outcome_text, top_condition, reasons = _triage(kb, answers, firing, scores)
+    screen = kb.screen.check(answers)
+    outcome, outcome_text, top_condition, reasons = _triage(kb, answers, firing, scores, screen)
     level_id = most_urgent(kb, [r.level for r in reasons])
     reasons.sort(key=lambda r: kb.level(r.level).rank)
     level = kb.level(level_id)
@@ -175,7 +212,8 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
         top_condition=top_condition,
         triage=Triage(level=level.id, label=level.label, timeframe=level.timeframe, action=level.action,
                       reasons=tuple(reasons)),
-        red_flags=_red_flags(kb, firing, answers),
+        red_flags=_red_flags(kb, firing, answers, level.id),
+        screen=_screen_summary(kb, screen),
         differential=tuple(differential),
         conclusions={name: list(rules) for name, rules in firing.conclusions.items()},
         open_questions=open_questions(kb, answers, ranking, level.id) if what_next else (),

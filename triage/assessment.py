@@ -43,6 +43,22 @@ class RedFlag:
     advice: str
     rules: tuple[RuleUse, ...]
     cite: tuple[str, ...]
+    # The overall triage level when it is more urgent than this flag's own: its advice then
+    # comes after that more urgent instruction (None when this flag sets the level).
+    covered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The warning-sign screen of one form (ids of rules/screen.yml): what was checked, what
+    was reported, and what was never asked, which is not a "no"."""
+
+    complete: bool
+    checked: tuple[str, ...]
+    reported: tuple[str, ...]
+    not_asked: tuple[str, ...]
+    history_missing: tuple[str, ...]     # where it hurts / how it started / what provokes it
+    not_asked_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,7 @@ class Assessment:
     exam_tests: tuple[ExamTest, ...] = ()
     answers: dict = field(default_factory=dict)
     kb_version: str = ""
+    screen: Screening | None = None
     disclaimer: str = DISCLAIMER
 
     @property
@@ -146,6 +163,7 @@ class Assessment:
             "differential": full["differential"],
             "triage": full["triage"],
             "red_flag_details": full["red_flags"],
+            "warning_sign_screen": full["screen"],
             "conclusions": full["conclusions"],
             "open_questions": full["open_questions"],
             "exam_tests": full["exam_tests"],

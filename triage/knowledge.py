@@ -10,6 +10,7 @@ from pathlib import Path
 from triage.catalogue import Catalogue, ValueProblem, load_catalogue
 from triage.matching import Item, When, parse_when
 from triage.paths import RULES_DIR
+from triage.screen import Screen, ScreenItem
 from triage.yamlfile import read_yaml
 
 KINDS = ("conclusion", "evidence", "red_flag")
@@ -93,6 +94,7 @@ class KnowledgeBase:
     references: dict = field(hash=False, compare=False)
     catalogue: Catalogue = field(hash=False, compare=False)
     version: str = ""
+    screen: Screen = field(default=Screen((), ()), hash=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_rule", {r.id: r for r in self.rules})
@@ -150,12 +152,38 @@ def _canonical_item(item: Item, catalogue: Catalogue, where: str) -> Item:
     return replace(item, equals=read_all(item.equals), excludes=read_all(item.excludes))
 
 
+def _when(raw, catalogue: Catalogue, where: str) -> When:
+    when = parse_when(raw)
+    return When(*(tuple(_canonical_item(i, catalogue, where) for i in part)
+                  for part in (when.all, when.any, when.none)))
+
+
+def _screen(doc: dict, catalogue: Catalogue) -> Screen:
+    """The warning-sign screen of rules/screen.yml (see triage/screen.py)."""
+    def items(key: str) -> tuple[ScreenItem, ...]:
+        out = []
+        for raw in doc.get(key) or ():
+            where = f"screen.yml: {key} item {raw.get('id', '?')}"
+            try:
+                ask = tuple(str(f) for f in raw["ask"])
+                for name in ask:
+                    if name not in catalogue:
+                        raise KnowledgeError(f"{where}: asks unknown field {name!r}")
+                out.append(ScreenItem(id=str(raw["id"]), title=str(raw["title"]), patient=str(raw["patient"]),
+                                      ask=ask, clear=_when(raw["clear"], catalogue, where)))
+            except KnowledgeError:
+                raise
+            except (KeyError, TypeError, ValueError) as error:
+                raise KnowledgeError(f"{where}: {error}") from None
+        return tuple(out)
+
+    return Screen(items=items("items"), history=items("history"), cite=tuple(doc.get("cite") or ()))
+
+
 def _rule(raw: dict, kind: str, source: str, catalogue: Catalogue, defaults: dict) -> RuleSpec:
     where = f"{source}: rule {raw.get('id', '?')}"
     try:
-        when = parse_when(raw["when"])
-        when = When(*(tuple(_canonical_item(i, catalogue, where) for i in part)
-                      for part in (when.all, when.any, when.none)))
+        when = _when(raw["when"], catalogue, where)
         spec = dict(
             id=str(raw["id"]), kind=kind, title=str(raw["title"]), when=when,
             explanation=" ".join(str(raw.get("explanation", "")).split()),
@@ -223,7 +251,7 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         rules=tuple(rules), conditions=tuple(conditions), flags=tuple(flags), levels=levels,
         policy=triage["policy"], references=references, catalogue=catalogue,
-        version=_version(root),
+        version=_version(root), screen=_screen(read_yaml(shared("screen.yml")) or {}, catalogue),
     )
 
 

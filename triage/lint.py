@@ -22,9 +22,15 @@ class LintProblem:
 
 
 def _non_monotone_conclusions(kb: KnowledgeBase) -> set[str]:
-    """Conclusions that adding a finding could take away (a `none` anywhere beneath them)."""
+    """Conclusions that adding a finding could take away (a `none` anywhere beneath them).
+
+    A `none` over a number (how long ago an injury happened, an age) is allowed: a number is
+    context, never a warning-sign finding, so no answer to it is one that must raise urgency.
+    """
     rules = kb.rules_of("conclusion")
-    bad = {r.concludes for r in rules if r.when.none}
+    bad = {r.concludes for r in rules
+           if any(i.field is None or kb.catalogue[i.field].type not in ("integer", "number")
+                  for i in r.when.none)}
     changed = True
     while changed:
         changed = False
@@ -109,6 +115,17 @@ def lint(kb: KnowledgeBase) -> list[LintProblem]:
             problem(where, "the flag needs citation keys that resolve in references.yml")
         if len(flag.advice) < 20:
             problem(where, "no advice (what to do)")
+    screen = kb.screen
+    if not screen.items:
+        problems.append(LintProblem("screen.yml", "no warning-sign screen: self-care could never be offered"))
+    if not screen.cite or any(k not in kb.references for k in screen.cite):
+        problem("screen.yml", "the screen needs citation keys that resolve in references.yml")
+    for item_id, count in Counter(i.id for i in screen.items + screen.history).items():
+        if count > 1:
+            problem("screen.yml", f"item id {item_id!r} used {count} times")
+    for item in screen.items + screen.history:
+        if item.clear.conclusions():
+            problem(f"screen.yml: {item.id}", "a screen item tests answers, not conclusions")
     policy = kb.policy
     for condition in policy.get("refer_conditions", ()):
         if condition not in conditions:

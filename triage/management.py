@@ -96,6 +96,9 @@ class CommonAdvice:
     referral_title: str
     referral: tuple[Point, ...]
     referral_by_level: dict        # triage level -> Point
+    # Shown above a self-management plan when the knee should also be examined within 1-2 weeks
+    # (a consultation-level flag that names no other cause, or an incomplete warning-sign screen).
+    review: tuple[Point, ...] = ()
 
 
 def _clean(text: Any) -> str:
@@ -204,4 +207,5 @@ def load_common(rules_dir: str | None = None) -> CommonAdvice:
         referral_title=_clean(referral.get("title")),
         referral=_points(referral.get("points"), f"{where}: referral"),
         referral_by_level=by_level,
+        review=_points((sections.get("review") or {}).get("points"), f"{where}: review"),
     )

@@ -38,6 +38,7 @@ from triage.assessment import Assessment, Finding, RuleUse
 from triage.knowledge import KnowledgeBase
 from triage.management import CommonAdvice, Plan, Point, load_common, load_plan
 from triage.paths import REPORTS_DIR
+from triage.screen import titles
 
 AUDIENCES = ("clinician", "patient")
 FORMATS = ("html", "md", "txt", "pdf")
@@ -115,6 +116,18 @@ class FlagView:
     rules: tuple[RuleView, ...] = _help("The red-flag rules that fired, with the findings that raised it.")
     findings: tuple[FindingView, ...] = _help("The answers that raised it, once each (all its rules together).")
     refs: tuple[int, ...] = _help("Numbers of the flag's sources in `references`.")
+    covered: str = _help("When a more urgent instruction applies: a sentence saying to follow it first; else ''.")
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    complete: bool = _help("True when every warning sign was answered and the form says where, how and what provokes it.")
+    total: int = _help("How many warning signs the screen has (rules/screen.yml).")
+    checked: tuple[str, ...] = _help("Warning signs that were answered (reader's wording).")
+    not_asked: tuple[str, ...] = _help("Warning signs that were not answered, which is not a no (reader's wording).")
+    history_missing: tuple[str, ...] = _help("Of where it hurts, how it started and what provokes it, what the form does not say.")
+    summary: str = _help("One sentence: what was checked and what was not; never 'none found' for what was not asked.")
+    flags_line: str = _help("The red flags raised, or, with none, what that 'none' covers (checked or not).")
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,7 @@ class ReportContext:
     outcome_text: str = _help("The outcome in words (patients: conditions named by their patient titles).")
     triage: TriageView = _help("The triage banner: level, timeframe, action and every reason.")
     red_flags: tuple[FlagView, ...] = _help("Red flags that fired, most urgent first.")
+    screen: ScreenView = _help("The warning-sign screen: what was checked and what was not asked.")
     leading: ConditionView | None = _help("The condition named (likely or suspected), or None when none is named.")
     leading_label: str = _help("The leading condition and its score in words, or why none is named, in a few words.")
     differential: tuple[ConditionView, ...] = _help("Every condition, best fit first (patients: those not unlikely).")
@@ -353,12 +367,40 @@ class _Builder:
             spec = self.kb.flag(flag.id)
             refs = self.cite(flag.cite)
             rules = tuple(self.rule(u) for u in flag.rules)
+            covered = ""
+            if flag.covered_by:
+                covered = (f"A more urgent instruction comes first: {self.kb.level(flag.covered_by).label.lower()}. "
+                           f"On its own this sign would need: {self.level_label(flag.level).lower()}.")
             out.append(FlagView(
                 id=flag.id, title=spec.patient_title if self.patient else flag.title, level=flag.level,
                 level_label=self.level_label(flag.level),
                 advice=self.kb.level(flag.level).action if self.patient else flag.advice,
-                rules=rules, findings=_unique_findings(rules), refs=refs))
+                rules=rules, findings=_unique_findings(rules), refs=refs, covered=covered))
         return tuple(out)
+
+    def screen(self, red_flags: tuple[FlagView, ...]) -> ScreenView:
+        screen = self.a.screen
+        audience = "patient" if self.patient else "clinician"
+        spec = self.kb.screen
+        total = len(spec.items)
+        checked = tuple(titles(spec, screen.checked, audience))
+        not_asked = tuple(titles(spec, screen.not_asked, audience))
+        missing = tuple(titles(spec, screen.history_missing, "patient"))
+        if not not_asked:
+            summary = f"All {total} warning signs were checked."
+        else:
+            summary = (f"{len(checked)} of {total} warning signs were checked. Not asked, so not known to be "
+                       f"absent: {'; '.join(not_asked)}.")
+        if missing:
+            summary += f" The form does not say {', '.join(missing)}."
+        if red_flags:
+            flags_line = "; ".join(f.title for f in red_flags)
+        elif not not_asked:
+            flags_line = f"None of the {total} warning signs"
+        else:
+            flags_line = f"None in the answers given ({len(not_asked)} of {total} warning signs not asked)"
+        return ScreenView(complete=screen.complete, total=total, checked=checked, not_asked=not_asked,
+                          history_missing=missing, summary=summary, flags_line=flags_line)
 
     def differential(self) -> tuple[ConditionView, ...]:
         out = []
@@ -398,7 +440,8 @@ class _Builder:
         a, kb = self.a, self.kb
         suspected = self.suspected_referral_condition()
         level = kb.level(a.triage.level)
-        if a.red_flags or self.urgent(level.id):
+        review_first = level.id == "consultation" and a.outcome == "likely" and not suspected
+        if (a.red_flags and not review_first) or self.urgent(level.id):
             # A red flag at self-care level names another cause (an apophysitis): its own advice,
             # shown with the flag, replaces the plan; "be seen first" would contradict it.
             advice = list(common.referral) if level.id != "self_care" else []
@@ -420,7 +463,12 @@ class _Builder:
         if plan is None:
             return PlanView(mode="none", condition=a.top_condition or "", title="", replaces="", caveat=None,
                             referral=(), sections=())
-        return self._plan_view("self_management", plan, None)
+        view = self._plan_view("self_management", plan, None)
+        if level.id != "self_care":
+            # A likely condition whose knee should also be examined: the first-line plan starts
+            # now, under a note that says why a clinician should still see it.
+            view = replace(view, referral=tuple(self.point(p) for p in common.review))
+        return view
 
     def _plan_view(self, mode: str, plan: Plan, replaced: str | None, only: tuple[str, ...] = ()) -> PlanView:
         sections = [s for s in plan.sections if not only or s.id in only]
@@ -490,6 +538,7 @@ def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = 
     common = load_common(rules_dir)
     triage_view = b.triage()
     red_flags = b.red_flags()
+    screen = b.screen(red_flags)
     differential = b.differential()
     leading = next((c for c in differential if c.id == assessment.top_condition), None)
     exam_tests = b.exam_tests()
@@ -502,7 +551,7 @@ def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = 
         report_date=when.isoformat() if isinstance(when, date) else str(when),
         kb_version=assessment.kb_version, tool_version=triage.__version__, disclaimer=assessment.disclaimer,
         outcome=assessment.outcome, outcome_text=b.plain(assessment.outcome_text), triage=triage_view,
-        red_flags=red_flags, leading=leading, leading_label=_leading_label(assessment.outcome, leading, audience),
+        red_flags=red_flags, screen=screen, leading=leading, leading_label=_leading_label(assessment.outcome, leading, audience),
         differential=differential, exam_tests=exam_tests,
         open_questions=open_questions, plan=plan, safety_netting_title=common.safety_netting_title,
         safety_netting=safety, answers=b.answers(), references=b.cite.listing(),
@@ -617,6 +666,8 @@ class IndexRow:
     percent: int = _help("The named condition's probability, 0-100 (0 when none is named).")
     red_flags: tuple[str, ...] = _help("Titles of the red flags that fired.")
     message: str = _help("For an error row: what is wrong, naming the field and the accepted values.")
+    flags_line: str = _help("The red flags, or what their absence covers (see ScreenView.flags_line); '' for an error row.",
+                            default="")
 
 
 @dataclass(frozen=True)

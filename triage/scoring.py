@@ -73,13 +73,18 @@ def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
     when in doubt, a clinician looks. Only reported symptoms, signs and history count (a yes/no
     field answered yes, a positive examination test, an enum value such as marked swelling), and
     only from red flags that need a clinician: age and sport are context, not alarms, and a
-    self-care flag (such as apophysitis) has nothing to escalate to.
+    self-care flag (such as apophysitis) has nothing to escalate to. A rule that needs an age or a
+    sport adds no alarm of its own: its other findings are alarms only through other rules.
     """
     if id(kb) in _ALARMS:
         return _ALARMS[id(kb)][1]
     found: dict[tuple[str, object], list[str]] = {}
     for rule in kb.rules_of("red_flag"):
         if rule.level == "self_care":
+            continue
+        if any(i.field is not None and kb.catalogue[i.field].group == "context" for i in rule.when.all):
+            # The alarm is the combination with the age or sport (front-of-knee pain from 45):
+            # the other finding alone, such as where it hurts, is no warning sign.
             continue
         for item in rule.when.all + rule.when.any:
             if item.field is None:

@@ -41,6 +41,11 @@ NONE = "none"  # the expected condition of a case that is none of the six
 
 VIGNETTE_REQUIRED = ("id", "description", "source", "expected_condition", "safe_triage", "form")
 VIGNETTE_OPTIONAL = ("acceptable_conditions", "red_flags")
+# A published case of the blind external set (tests/external/README.md): cited by its address
+# rather than by a key of references.yml, with its labels' provenance.
+EXTERNAL_REQUIRED = ("id", "description", "source_url", "diagnosis", "expected_condition",
+                     "expected_triage", "safe_triage", "form")
+EXTERNAL_OPTIONAL = ("source_title", "acceptable_conditions", "confidence", "label_notes", "encoding_notes")
 # Columns a batch file adds to the intake-form contract to become validation cases.
 EXPECTED_COLUMNS = ("expected_condition", "safe_triage", "acceptable_conditions", "red_flags")
 TABLE_REQUIRED = ("expected_condition", "safe_triage")
@@ -65,6 +70,8 @@ class Case:
     red_flags: tuple[str, ...] = ()        # flag ids that must be raised
     description: str = ""
     source: tuple[str, ...] = ()
+    expected_triage: str | None = None     # external cases: the right level, knowing the diagnosis
+    diagnosis: str = ""                    # external cases: the final diagnosis, in words
 
     @property
     def accepted(self) -> frozenset:
@@ -142,6 +149,7 @@ def _build_case(raw: Mapping[str, Any], form_mapping: Any, origin: str, case_id:
 
     expected = check_one("expected_condition", raw.get("expected_condition"), conditions + [NONE])
     safe = check_one("safe_triage", raw.get("safe_triage"), levels)
+    right = check_one("expected_triage", raw.get("expected_triage"), levels) if "expected_triage" in raw else None
     acceptable = check_list("acceptable_conditions", conditions + [NONE])
     red_flags = check_list("red_flags", flags)
     try:
@@ -155,7 +163,9 @@ def _build_case(raw: Mapping[str, Any], form_mapping: Any, origin: str, case_id:
     return Case(id=case_id, origin=origin, expected_condition=expected, safe_triage=safe, form=form,
                 acceptable_conditions=acceptable, red_flags=red_flags,
                 description=" ".join(str(raw.get("description") or "").split()),
-                source=tuple(str(s) for s in raw.get("source") or ()))
+                source=tuple(str(s) for s in (raw.get("source") or [raw.get("source_url")] if raw.get("source_url")
+                                              else raw.get("source") or ())),
+                expected_triage=right, diagnosis=str(raw.get("diagnosis") or ""))
 
 
 def load_vignette(path: Path, kb: KnowledgeBase, problems: list[CaseProblem], origin: str | None = None) -> Case | None:
@@ -171,16 +181,18 @@ def load_vignette(path: Path, kb: KnowledgeBase, problems: list[CaseProblem], or
                                     ", ".join(VIGNETTE_REQUIRED + VIGNETTE_OPTIONAL)))
         return None
     count = len(problems)
-    for key in VIGNETTE_REQUIRED:
+    # An external case names its source by address (source_url); a vignette by reference keys.
+    required, optional = ((EXTERNAL_REQUIRED, EXTERNAL_OPTIONAL) if "source_url" in raw
+                          else (VIGNETTE_REQUIRED, VIGNETTE_OPTIONAL))
+    for key in required:
         if raw.get(key) in (None, "", []):
-            problems.append(CaseProblem(origin, key, "missing (every vignette needs it)",
-                                        ", ".join(VIGNETTE_REQUIRED)))
+            problems.append(CaseProblem(origin, key, "missing (every case file of this kind needs it)",
+                                        ", ".join(required)))
     for key in raw:
-        if key not in VIGNETTE_REQUIRED + VIGNETTE_OPTIONAL:
-            near = get_close_matches(str(key), VIGNETTE_REQUIRED + VIGNETTE_OPTIONAL, n=1)
+        if key not in required + optional:
+            near = get_close_matches(str(key), required + optional, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            problems.append(CaseProblem(origin, str(key), f"unknown key{hint}",
-                                        ", ".join(VIGNETTE_REQUIRED + VIGNETTE_OPTIONAL)))
+            problems.append(CaseProblem(origin, str(key), f"unknown key{hint}", ", ".join(required + optional)))
     sources = raw.get("source")
     if sources and not isinstance(sources, list):
         problems.append(CaseProblem(origin, "source", f"{sources!r} is not a list",

@@ -113,7 +113,8 @@ class FlatCSV(Format):
         self.conditions = list(condition_ids)
         # The disclaimer rides on every row: a CSV is often cut, filtered or pasted elsewhere.
         self.columns = (["form_id", "status", "triage_level", "red_flags", "top_condition", "top_score",
-                         "outcome"] + [f"score_{c}" for c in self.conditions] + ["error", "disclaimer"])
+                         "outcome"] + [f"score_{c}" for c in self.conditions]
+                        + ["screen_complete", "warning_signs_not_asked", "error", "disclaimer"])
         self.header = self._line(self.columns)
 
     @staticmethod
@@ -124,13 +125,15 @@ class FlatCSV(Format):
 
     def entry(self, result):
         if isinstance(result, ErrorRow):
-            cells = [result.form_id, "error"] + [""] * (5 + len(self.conditions)) + [result.message, DISCLAIMER]
+            cells = [result.form_id, "error"] + [""] * (7 + len(self.conditions)) + [result.message, DISCLAIMER]
         else:
             scores = {c.id: c.score for c in result.differential}
             top = result.score(result.top_condition) if result.top_condition else ""
             cells = ([result.form_id, "ok", result.triage_level, ";".join(result.red_flag_ids),
                       result.top_condition or "", top, result.outcome]
-                     + [scores.get(c, "") for c in self.conditions] + ["", result.disclaimer])
+                     + [scores.get(c, "") for c in self.conditions]
+                     + ["yes" if result.screen.complete else "no", ";".join(result.screen.not_asked),
+                        "", result.disclaimer])
         return self._line(cells)
 
 
@@ -138,8 +141,9 @@ class Table(Format):
     """Aligned columns for a person at a terminal: the outcome of each form on one line."""
 
     name = "table"
-    WIDTHS = (24, 19, 30)
-    header = "{:<24} {:<19} {:<30} {}\n".format("FORM", "TRIAGE LEVEL", "LEADING CONDITION", "RED FLAGS")
+    WIDTHS = (24, 19, 30, 14)
+    header = "{:<24} {:<19} {:<30} {:<14} {}\n".format("FORM", "TRIAGE LEVEL", "LEADING CONDITION",
+                                                       "WARNING SIGNS", "RED FLAGS")
     footer = "\n" + textwrap.fill(DISCLAIMER, 88) + "\n"
 
     @staticmethod
@@ -156,7 +160,11 @@ class Table(Format):
         else:
             leading = f"({result.outcome.replace('_', ' ')})"
         flags = ", ".join(result.red_flag_ids) or "-"
-        return f"{form:<24} {result.triage_level:<19} {self._fit(leading, self.WIDTHS[2]):<30} {flags}\n"
+        # Never a bare "no flags" when warning signs went unasked: the column says how many.
+        missing = len(result.screen.not_asked)
+        screen = "all checked" if not missing else f"{missing} not asked"
+        return (f"{form:<24} {result.triage_level:<19} {self._fit(leading, self.WIDTHS[2]):<30} "
+                f"{screen:<14} {flags}\n")
 
 
 def make_format(name: str, condition_ids: list[str]) -> Format:

@@ -30,12 +30,24 @@ def render_text(result, kb) -> str:
     lines.append(f"  {result.triage.action}")
     for reason in result.triage.reasons:
         lines.append(f"  - [{reason.level}] {reason.text}")
+    lines += ["", "WARNING-SIGN SCREEN"]
+    screen = result.screen
+    total = len(kb.screen.items)
+    if not screen.not_asked:
+        lines.append(f"  All {total} warning signs were checked.")
+    else:
+        lines.append(f"  {len(screen.checked)} of {total} checked. Not asked, so not known to be absent:")
+        lines.append(f"    {'; '.join(screen.not_asked_titles)}")
     if result.red_flags:
         lines += ["", "RED FLAGS"]
         for flag in result.red_flags:
-            lines.append(f"  {flag.title} [{flag.level}]: {flag.advice}")
+            first = (f" A more urgent instruction comes first ({flag.covered_by})."
+                     if flag.covered_by else "")
+            lines.append(f"  {flag.title} [{flag.level}]:{first} {flag.advice}")
             for use in flag.rules:
                 lines.append(f"    {use.rule}: " + "; ".join(f.text for f in use.findings))
+    elif screen.not_asked:
+        lines.append("  No red flag in the answers given; the signs not asked are unknown.")
     lines += ["", f"DIFFERENTIAL ({result.outcome_text})"]
     for c in result.differential:
         lines.append(f"  {c.rank}. {c.title:<42} {c.score:6.1%}  {c.status}")

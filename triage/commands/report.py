@@ -137,7 +137,7 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
         if failed:
             rows.append(IndexRow(number=row.number, form_id=form_id, ok=False, file="", level="",
                                  level_label="", leading="", percent=0, red_flags=(),
-                                 message=f"{row.where}: {failed}"))
+                                 flags_line="", message=f"{row.where}: {failed}"))
             continue
         result, ctx, content = reporter.report(form)
         name = _file_stem(row.number, form.form_id) + ext
@@ -146,7 +146,7 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
             number=row.number, form_id=form.form_id or "", ok=True, file=name, level=ctx.triage.level,
             level_label=ctx.triage.label, leading=leading_words(ctx.outcome, ctx.leading, ctx.audience),
             percent=ctx.leading.percent if ctx.leading else 0, red_flags=tuple(f.title for f in ctx.red_flags),
-            message=""))
+            flags_line=ctx.screen.flags_line, message=""))
     index = IndexContext(
         title=f"Knee triage reports: {Path(source).name if source != STDIN else 'standard input'}",
         audience=reporter.audience, report_date=str(reporter.when), kb_version=reporter.kb.version,
