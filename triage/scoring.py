@@ -92,6 +92,8 @@ def alarm_findings(kb: KnowledgeBase) -> dict[tuple[str, object], list[str]]:
             spec = kb.catalogue[item.field]
             if spec.group == "context" or spec.type not in ("yesno", "exam", "enum"):
                 continue
+            if spec.group == "history" and spec.type == "enum":
+                continue        # how an injury happened: the injury's own flag already counts it
             for value in item.equals:
                 if value not in ("no", "negative", "none"):
                     found.setdefault((item.field, value), []).append(rule.id)

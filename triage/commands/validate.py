@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from triage import baselines
 from triage.assessment import DISCLAIMER
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.validation import NONE, CaseError, Metrics, Verdict, load_cases, validate
@@ -79,6 +80,15 @@ def render_text(metrics: Metrics, kb: KnowledgeBase, min_top1: float | None = No
     lines.append(f"Top-3 accuracy   {m.top3}")
     lines.append(f"Triage           under {m.under_triage}   exact {m.exact_triage}   over {m.over_triage}")
     lines.append(f"Red flags        {m.expected_flags} expected, {len(m.missed_flags)} missed")
+    lines += ["", "AGAINST TWO BASELINES (same cases; the baselines name a condition and give no triage)"]
+    widths = (18, 14, 14, 18, 14, 14, 14)
+    for row in [baselines.TABLE_HEADER] + baselines.table_rows(baselines.comparison(m, kb)):
+        lines.append("  " + "".join(f"{cell:<{w}}" for cell, w in zip(row, widths)).rstrip())
+    right, named = baselines.likely_right(m)
+    lines += ["", f"CALIBRATION: a condition named as likely was right in {baselines.rate((right, named))} of cases",
+              "  top score band   named   right"]
+    for band in baselines.reliability(m):
+        lines.append(f"  {band.low:.0%}-{band.high:.0%}{'':<9}{band.named:>5}   {band.right:>5}")
     lines += ["", f"{'PER EXPECTED CONDITION':<28}{'cases':>6}  {'top-1':<16}{'top-3':<16}"]
     for name, c in m.per_condition.items():
         lines.append(f"  {name:<26}{c.cases:>6}  {str(c.top1):<16}{str(c.top3):<16}")
@@ -136,6 +146,17 @@ def render_markdown(metrics: Metrics, kb: KnowledgeBase, min_top1: float | None 
         ["Expected red flags missed (must be 0)", f"{len(m.missed_flags)}/{m.expected_flags}",
          f"{len(m.missed_flags) / m.expected_flags:.1%}" if m.expected_flags else "-"],
     ])
+    out += ["", f"{hh} Against two baselines", "",
+            "The same cases scored by the pain site alone (where it hurts most names its condition) and by "
+            "the priors alone (always the commonest condition). Baselines give no triage level.", ""]
+    out += _table(baselines.TABLE_HEADER, baselines.table_rows(baselines.comparison(m, kb)))
+    right, named = baselines.likely_right(m)
+    out += ["", f"{hh} Calibration", "",
+            f"A condition named as likely was right in {baselines.rate((right, named))} of the cases where one "
+            "was named. By the top condition's score:", ""]
+    out += _table(["score band", "named as likely", "right"],
+                  [[f"{b.low:.0%} to {b.high:.0%}", str(b.named), baselines.rate((b.right, b.named))]
+                   for b in baselines.reliability(m)])
     out += ["", f"{hh} Accuracy by expected condition", ""]
     out += _table(["expected", "cases", "top-1", "top-3"], [
         [f"`{name}`", str(c.cases), f"{c.top1.count}/{c.top1.total} ({_pct(c.top1)})",
