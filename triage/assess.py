@@ -80,8 +80,9 @@ def _differential_outcome(kb: KnowledgeBase, screen: ScreenResult, firing: Firin
     refer = policy.get("refer_conditions", ())
     top = scores[0]
     title = kb.condition(top.condition).title
-    if "where" in screen.history_missing:
-        # Where it hurts is the best single clue; without it no condition is named.
+    if "where" in screen.history_missing and top.probability < policy["likely"]:
+        # Where it hurts is the best single clue; without it, and with nothing else that makes a
+        # condition likely, the form says too little.
         text = ("The form does not say where it hurts: too little to name a condition. "
                 "A clinician should take the history.")
         return "insufficient_information", None, text, Reason(text, "consultation", (), kb.screen.cite)
@@ -112,7 +113,7 @@ def _screen_reasons(kb: KnowledgeBase, screen: ScreenResult) -> list[Reason]:
     """Self-care only after a complete warning-sign screen and the history basics: an
     unanswered warning sign is not a "no"."""
     reasons = []
-    missing = [m for m in screen.history_missing if m != "where"]   # "where" names no condition
+    missing = list(screen.history_missing)
     if missing:
         text = (f"The form does not say {_join(titles(kb.screen, missing, 'patient'))}, which a plan for "
                 f"self-management needs, so a clinician should take the history.")
@@ -163,6 +164,10 @@ def _triage(kb: KnowledgeBase, answers, firing: Firing, scores,
     return outcome, outcome_text, top_condition, reasons
 
 
+def _factor_words(factor, condition: str) -> str:
+    return f"{factor.dimension.replace('_', ' ')} {factor.value.replace('_', ' ')}: odds x{factor.odds[condition]:g}"
+
+
 def _screen_summary(kb: KnowledgeBase, screen: ScreenResult) -> Screening:
     return Screening(complete=screen.complete, checked=screen.checked, reported=screen.reported,
                      not_asked=screen.not_asked, history_missing=screen.history_missing,
@@ -182,7 +187,7 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
         form = parse_form(form)
     answers = dict(form.answers)
     firing = get_engine(kb).run(answers)
-    scores = score_conditions(kb, firing.evidence)
+    scores = score_conditions(kb, firing.evidence, answers)
     screen = kb.screen.check(answers)
     outcome, outcome_text, top_condition, reasons = _triage(kb, answers, firing, scores, screen)
     level_id = most_urgent(kb, [r.level for r in reasons])
@@ -202,6 +207,8 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
             prior=score.prior, status=status,
             supporting=tuple(_use(kb, r, answers, firing) for r in score.supporting),
             opposing=tuple(_use(kb, r, answers, firing) for r in score.opposing),
+            prior_factors=tuple(_factor_words(kb.prior_factors[i], score.condition) for i in score.prior_factors),
+            capped_groups=score.capped,
         ))
     ranking = [s.condition for s in scores]
     contenders = [c.id for c in differential if c.status != "unlikely"][:3] or ranking[:2]

@@ -71,6 +71,10 @@ class ConditionResult:
     status: str              # likely | possible | unlikely
     supporting: tuple[RuleUse, ...]
     opposing: tuple[RuleUse, ...]
+    # The population factors behind ``prior`` (rules/priors.yml), e.g. "sex female: odds x1.5",
+    # and the evidence groups whose cap held them back (rules/conditions/*.yml, `groups`).
+    prior_factors: tuple[str, ...] = ()
+    capped_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ class Band:
     right: int
 
 
-BANDS = ((0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
+BANDS = ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01))
 
 
 def reliability(metrics: Metrics) -> list[Band]:

@@ -33,6 +33,7 @@ class RuleSpec:
     basis: str | None = None       # published | estimated
     flag: str | None = None        # red-flag rules
     level: str | None = None
+    group: str | None = None       # evidence rules: findings that measure the same thing
     other_cause: bool = False      # red-flag rules: it points to a cause outside the six (FlagSpec)
 
     @property
@@ -59,6 +60,23 @@ class ConditionSpec:
     prior_basis: str
     prior_cite: tuple[str, ...]
     summary: str
+    # Evidence groups: name -> (cap, floor) as likelihood ratios. The rules of one group measure
+    # the same thing, so together they move the odds no more than ``cap`` for, nor more than
+    # ``floor`` against (by default the group's strongest rule each way): triage/scoring.py.
+    groups: dict = field(default_factory=dict, hash=False, compare=False)
+    group_notes: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PriorFactor:
+    """rules/priors.yml: the prior odds of conditions for a runner's sport, age band or sex."""
+
+    dimension: str                 # activity | age_band | sex
+    value: str
+    odds: dict = field(hash=False, compare=False)      # condition -> odds ratio
+    basis: str = ""
+    explanation: str = ""
+    cite: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,7 @@ class KnowledgeBase:
     catalogue: Catalogue = field(hash=False, compare=False)
     version: str = ""
     screen: Screen = field(default=Screen((), ()), hash=False, compare=False)
+    prior_factors: tuple[PriorFactor, ...] = field(default=(), hash=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_rule", {r.id: r for r in self.rules})
@@ -194,7 +213,7 @@ def _rule(raw: dict, kind: str, source: str, catalogue: Catalogue, defaults: dic
         elif kind == "evidence":
             evidence = raw["evidence"]
             spec.update(condition=str(evidence["condition"]), lr=float(evidence["lr"]),
-                        basis=str(evidence.get("basis", "")))
+                        basis=str(evidence.get("basis", "")), group=raw.get("group"))
         else:
             spec["level"] = str(raw["level"])
             spec["other_cause"] = bool(raw.get("other_cause", defaults.get("other_cause", False)))
@@ -224,17 +243,20 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
     for path in sorted((root / "conditions").glob("*.yml")):
         doc = read_yaml(path)
         source = f"conditions/{path.name}"
-        conditions.append(ConditionSpec(
-            id=doc["condition"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
-            prior=float(doc["prior"]), prior_basis=" ".join(str(doc.get("prior_basis", "")).split()),
-            prior_cite=tuple(doc.get("prior_cite") or ()), summary=" ".join(str(doc.get("summary", "")).split()),
-        ))
+        mine = []
         for raw in doc.get("rules", []):
             rule = _rule(raw, "evidence", source, catalogue, {})
             if rule.condition != doc["condition"]:
                 raise KnowledgeError(f"{source}: rule {rule.id} gives evidence for {rule.condition!r}, "
                                      f"but the file is about {doc['condition']!r}")
-            rules.append(rule)
+            mine.append(rule)
+        rules += mine
+        conditions.append(ConditionSpec(
+            id=doc["condition"], title=doc["title"], patient_title=doc.get("patient_title", doc["title"]),
+            prior=float(doc["prior"]), prior_basis=" ".join(str(doc.get("prior_basis", "")).split()),
+            prior_cite=tuple(doc.get("prior_cite") or ()), summary=" ".join(str(doc.get("summary", "")).split()),
+            **_groups(doc.get("groups") or {}, mine, source),
+        ))
     flags = []
     for path in sorted((root / "red_flags").glob("*.yml")):
         doc = read_yaml(path)
@@ -252,7 +274,39 @@ def load_knowledge(rules_dir: str | None = None) -> KnowledgeBase:
         rules=tuple(rules), conditions=tuple(conditions), flags=tuple(flags), levels=levels,
         policy=triage["policy"], references=references, catalogue=catalogue,
         version=_version(root), screen=_screen(read_yaml(shared("screen.yml")) or {}, catalogue),
+        prior_factors=_prior_factors(read_yaml(root / "priors.yml") if (root / "priors.yml").exists() else {}),
     )
+
+
+def _groups(declared: dict, rules: list[RuleSpec], source: str) -> dict:
+    """Each evidence group's (cap, floor): declared in the condition file, or by default its
+    strongest rule for and its strongest rule against."""
+    caps, notes = {}, {}
+    for name in dict.fromkeys(r.group for r in rules if r.group):
+        members = [r.lr for r in rules if r.group == name]
+        spec = declared.get(name) or {}
+        cap = float(spec.get("cap", max([lr for lr in members if lr > 1], default=1.0)))
+        floor = float(spec.get("floor", min([lr for lr in members if lr < 1], default=1.0)))
+        caps[name] = (cap, floor)
+        notes[name] = " ".join(str(spec.get("why", "")).split())
+    for name in declared:
+        if name not in caps:
+            raise KnowledgeError(f"{source}: group {name!r} is declared but no rule is in it")
+    return {"groups": caps, "group_notes": notes}
+
+
+def _prior_factors(doc: dict) -> tuple[PriorFactor, ...]:
+    out = []
+    for i, raw in enumerate(doc.get("factors") or ()):
+        try:
+            out.append(PriorFactor(dimension=str(raw["dimension"]), value=str(raw["value"]),
+                                   odds={str(k): float(v) for k, v in raw["odds"].items()},
+                                   basis=str(raw.get("basis", "")),
+                                   explanation=" ".join(str(raw.get("explanation", "")).split()),
+                                   cite=tuple(raw.get("cite") or ())))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise KnowledgeError(f"priors.yml: factor {i + 1}: {error}") from None
+    return tuple(out)
 
 
 def _version(root: Path) -> str:

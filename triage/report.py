@@ -23,6 +23,7 @@ When the self-management plan is shown (``plan.mode``):
 from __future__ import annotations
 
 import logging
+import math
 import re
 import textwrap
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -136,6 +137,11 @@ class ConditionView:
     title: str = _help("Its name (patient: its patient_title).")
     rank: int = _help("1 for the best fit.")
     percent: int = _help("Posterior probability, 0-100.")
+    estimated: bool = _help("True when most of the evidence behind the score is estimated, not published.")
+    shown: str = _help("The score as the report shows it: '87%', or its band ('likely', 'possible', "
+                       "'unlikely') with 'estimate' when most of the evidence is estimated.")
+    prior_note: str = _help("Clinician: the prior for this runner and its population factors, and any capped "
+                            "evidence group; '' for patients.")
     status: str = _help("likely, suspected, possible or unlikely (thresholds in rules/triage.yml).")
     summary: str = _help("A one-paragraph description from the condition file (clinician only; '' for patients).")
     supporting: tuple[RuleView, ...] = _help("Evidence rules that fired for it.")
@@ -288,6 +294,14 @@ def _unique_findings(rules: Iterable[RuleView]) -> tuple[FindingView, ...]:
     return tuple(dict.fromkeys(f for r in rules for f in r.findings))
 
 
+def _mostly_estimated(uses) -> bool:
+    """More than half of the evidence's weight (|ln LR|) comes from estimated ratios: the score
+    is then shown as its band, since its precise figure would overstate what is known."""
+    total = sum(abs(math.log(u.lr)) for u in uses if u.lr)
+    estimated = sum(abs(math.log(u.lr)) for u in uses if u.lr and u.basis == "estimated")
+    return total > 0 and estimated > total / 2
+
+
 def _lr(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -410,9 +424,20 @@ class _Builder:
             spec = self.kb.condition(c.id)
             supporting = tuple(self.rule(u) for u in c.supporting)
             opposing = tuple(self.rule(u) for u in c.opposing)
+            estimated = _mostly_estimated(c.supporting + c.opposing)
+            percent = round(c.score * 100)
+            prior_note = ""
+            if not self.patient:
+                prior_note = f"Prior for this runner {c.prior:.0%} (base {spec.prior:.0%}"
+                prior_note += "; " + "; ".join(c.prior_factors) + ")." if c.prior_factors else ")."
+                if c.capped_groups:
+                    prior_note += (" Related findings counted once, capped: "
+                                   + ", ".join(g.replace("_", " ") for g in c.capped_groups) + ".")
             out.append(ConditionView(
                 id=c.id, title=spec.patient_title if self.patient else c.title, rank=c.rank,
-                percent=round(c.score * 100), status=c.status, summary="" if self.patient else spec.summary,
+                percent=percent, estimated=estimated,
+                shown=f"{c.status}, estimate" if estimated else f"{percent}%", prior_note=prior_note,
+                status=c.status, summary="" if self.patient else spec.summary,
                 supporting=supporting, opposing=opposing,
                 findings_for=_unique_findings(supporting), findings_against=_unique_findings(opposing)))
         return tuple(out)
@@ -528,7 +553,7 @@ def leading_words(outcome: str, leading: ConditionView | None, audience: str = "
 
 def _leading_label(outcome: str, leading: ConditionView | None, audience: str) -> str:
     words = leading_words(outcome, leading, audience)
-    return f"{words} ({leading.percent}%)" if leading else words
+    return f"{words} ({leading.shown})" if leading else words
 
 
 def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = "clinician",
