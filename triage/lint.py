@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from triage.knowledge import KnowledgeBase
+from triage.scoring import AGE_BANDS
 
 CONTRACT_CONDITIONS = ("pfps", "itbs", "patellar_tendinopathy", "medial_plica",
                        "fat_pad_impingement", "patellar_stress_fracture")
@@ -115,6 +116,28 @@ def lint(kb: KnowledgeBase) -> list[LintProblem]:
             problem(where, "the flag needs citation keys that resolve in references.yml")
         if len(flag.advice) < 20:
             problem(where, "no advice (what to do)")
+    dimensions = {"activity": "activity", "sex": "sex", "age_band": None}
+    for i, factor in enumerate(kb.prior_factors, start=1):
+        where = f"priors.yml: factor {i} ({factor.dimension} {factor.value})"
+        if factor.dimension not in dimensions:
+            problem(where, f"unknown dimension; use one of {', '.join(dimensions)}")
+        elif dimensions[factor.dimension] and factor.value not in kb.catalogue[dimensions[factor.dimension]].values:
+            problem(where, f"{factor.value!r} is not a value of {dimensions[factor.dimension]}")
+        elif factor.dimension == "age_band" and factor.value not in {b[0] for b in AGE_BANDS}:
+            problem(where, f"unknown age band; use one of {', '.join(b[0] for b in AGE_BANDS)}")
+        for condition, ratio in factor.odds.items():
+            if condition not in conditions:
+                problem(where, f"unknown condition {condition!r}")
+            if ratio <= 0 or ratio == 1:
+                problem(where, f"odds ratio for {condition} must be positive and not 1, got {ratio}")
+        if not factor.cite or any(k not in kb.references for k in factor.cite):
+            problem(where, "needs citation keys that resolve in references.yml")
+        if factor.basis not in BASES:
+            problem(where, f"basis must be one of {', '.join(BASES)}")
+    for condition in kb.conditions:
+        for name, (cap, floor) in condition.groups.items():
+            if cap < 1 or floor > 1:
+                problem(f"conditions/{condition.id}.yml: group {name}", "cap must be 1 or more and floor 1 or less")
     screen = kb.screen
     if not screen.items:
         problems.append(LintProblem("screen.yml", "no warning-sign screen: self-care could never be offered"))
