@@ -10,8 +10,12 @@ from triage.cli import cli
 
 FULL = yaml.safe_load((Path(__file__).resolve().parent / "vignettes" /
                        "pfps_benign_full_red_flag_screen_negative.yml").read_text())["form"]
-# Three warning-sign questions left open: everything else is known, so the dialogue is short.
-OPEN = ("knee_hot_red", "fever_or_unwell", "locking")
+# Four warning signs left open: everything else is known, so the dialogue is short. It goes: the
+# warning-sign checklist (hot red knee, fever, swelling, locking, and the cold foot this v1 form
+# never asked), how swollen (the follow-up of "no swelling"), then one more list of the newer
+# warning signs before self-care.
+OPEN = ("knee_hot_red", "fever_or_unwell", "locking", "swelling")
+BENIGN = ["none", "1", "none"]
 
 
 @pytest.fixture
@@ -28,58 +32,79 @@ def ask(runner, lines, *args):
 
 
 def test_a_short_dialogue_ends_with_the_confirmed_explained_result(runner, saved):
-    result = ask(runner, ["2", "2", "2", "y"], "--answers", saved)
+    result = ask(runner, [*BENIGN, "y"], "--answers", saved)
     assert result.exit_code == 0, result.output
     out = result.output
+    assert "Do any of these apply?" in out and out.index("Do any of these apply?") < out.index("Is the knee swollen?")
     assert "Your answers" in out and "Hot, red knee: no" in out
     assert "RESULT" in out and "Self-management" in out and "Most likely:" in out
-    assert "3 questions asked" in out
+    words = " ".join(out.split())
+    assert "Warning signs checked: 14 of 14." in words and "Not checked" not in words
+    assert "3 questions asked (2 of them lists of warning signs" in words
     assert "supports, and does not replace" in out            # the disclaimer
     assert out.index("Your answers") < out.index("RESULT")
     assert "\x1b[" not in out                                  # no colour codes on a pipe
 
 
+def test_the_checklist_lists_the_open_warning_signs_in_plain_words_and_says_how_to_answer(runner, saved):
+    out = ask(runner, [*BENIGN, "y"], "--answers", saved).output
+    checklist = out.split("Do any of these apply?")[1].split("> ")[0]
+    assert "1  The knee is hot and red" in checklist and "Fever, chills" in checklist
+    assert "Type none if none of them apply" in " ".join(checklist.split())
+    assert "Put ? before a number you are not sure about" in " ".join(checklist.split())
+    clinician = ask(runner, ["u"] * 3, "--answers", saved, "--clinician").output
+    assert "Hot, red knee" in clinician.split("Do any of these apply?")[1]
+
+
 def test_invalid_input_names_the_accepted_answers_and_asks_again(runner, saved):
-    result = ask(runner, ["maybe", "7", "2", "2", "2", "y"], "--answers", saved)
+    result = ask(runner, ["maybe", "99", "none", "7", "1", "none", "y"], "--answers", saved)
     assert result.exit_code == 0 and "Traceback" not in result.output
     out = result.output
     words = " ".join(out.split())
-    assert "'maybe' is not an answer to this question." in words
+    assert "'maybe' is not an answer to this list." in words
+    assert "There is no item 99." in words
+    assert out.count("Do any of these apply?") >= 3           # asked again after each error
     assert "There is no choice 7." in words
-    assert "Answer with: 1 or yes, 2 or no; u (don't know)" in words
-    first_question = out.split("question 1")[1].splitlines()[1].strip()
-    assert out.count(first_question) >= 3                    # asked again after each error
+    assert "Answer with: 1 or none, 2 or mild; u (don't know)" in words   # only what "no" leaves
+    assert out.count("Is the knee swollen?") >= 2
 
 
-def test_question_mark_explains_the_question_and_why_it_is_asked(runner, saved):
-    out = ask(runner, ["?", "2", "2", "2", "y"], "--answers", saved).output
+def test_question_mark_explains_the_checklist_and_why_it_is_asked(runner, saved):
+    out = ask(runner, ["?", *BENIGN, "y"], "--answers", saved).output
     assert "Help:" in out and "Why we ask" in out
     assert "emergency department" in out                     # these open questions feed emergency flags
+    assert "none (none of them apply)" in " ".join(out.split())
 
 
-def test_back_returns_to_the_previous_answer_and_says_what_it_was(runner, saved):
-    out = ask(runner, ["b", "2", "b", "u", "2", "2", "y"], "--answers", saved).output
+def test_back_returns_across_the_checklist_and_says_what_the_answer_was(runner, saved):
+    out = ask(runner, ["b", "none", "b", "?2", "1", "2", "y"], "--answers", saved).output
     assert "nothing to go back to" in out
-    assert "(your answer was: no)" in out
+    assert "(your answer was: none)" in out
     assert "1 answered \"don't know\"" in out
+    # Fever was not checked: no self-management, and the result says which sign is missing.
+    words = " ".join(out.split("RESULT")[1].split())
+    assert "Self-management" not in words and "Book a clinician within 1-2 weeks" in words
+    assert "Warning signs checked: 13 of 14. Not checked (a clinician should ask): Fever, chills" in words
 
 
 def test_end_of_input_stops_cleanly_with_what_is_known_and_saves(runner, saved, tmp_path):
     out_file = tmp_path / "partial.json"
-    result = ask(runner, ["2"], "--answers", saved, "--save", out_file)
+    result = ask(runner, ["none"], "--answers", saved, "--save", out_file)
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert "End of input" in result.output and "RESULT" in result.output
     words = " ".join(result.output.split())
-    assert "the questions left could still change the triage level (at worst: go to an emergency" in words
+    assert "the questions left could still change the triage level (at worst:" in words
+    assert "Not checked (a clinician should ask): The knee is more than a little swollen" in words
     data = json.loads(out_file.read_text())
-    assert len(set(OPEN) & set(data)) == 1                   # the one answer given, and the prefill
+    assert set(OPEN) - set(data) == {"swelling"}              # the checklist's answers, and the prefill
     assert data["pain_location"] == "anterior_diffuse"
 
 
 def test_an_emergency_is_said_at_once_with_what_to_do_before_anything_else(runner, tmp_path):
     saved = tmp_path / "saved.json"
-    saved.write_text(json.dumps({k: v for k, v in FULL.items() if k not in ("locking", "fever_or_unwell")}))
-    stopped = ask(runner, ["1", "s"], "--answers", saved)
+    saved.write_text(json.dumps({k: v for k, v in FULL.items()
+                                 if k not in ("knee_hot_red", "fever_or_unwell", "swelling")}))
+    stopped = ask(runner, ["1 2", "s"], "--answers", saved)
     out = stopped.output
     assert stopped.exit_code == 0
     assert "!! GO TO AN EMERGENCY DEPARTMENT TODAY !!" in out
@@ -87,25 +112,32 @@ def test_an_emergency_is_said_at_once_with_what_to_do_before_anything_else(runne
     assert out.index("!!") < out.index("RESULT")
     assert "question 2" not in out                           # nothing else was asked
     # Continuing asks the remaining questions after the warning.
-    continued = ask(runner, ["1", "c", "2", "y"], "--answers", saved).output
+    # Continuing asks the remaining questions after the warning: here how swollen the knee is.
+    continued = ask(runner, ["1 2", "c", "1", "y"], "--answers", saved).output
     assert continued.index("!!") < continued.index("question 2") < continued.index("RESULT")
+    assert "Is the knee swollen?" in continued.split("!!")[2]
 
 
 def test_quit_offers_to_save_and_the_saved_form_resumes(runner, saved, tmp_path):
     out_file = tmp_path / "resume.json"
-    quitted = ask(runner, ["u", "q", out_file], "--answers", saved)
+    quitted = ask(runner, ["?1", "q", out_file], "--answers", saved)
     assert quitted.exit_code == 0 and "Save your answers?" in quitted.output
     data = json.loads(out_file.read_text())
     assert list(data.values()).count("unknown") == 1          # "don't know" is kept as unknown
-    # Resuming asks only the two questions still open.
-    resumed = ask(runner, ["2", "2", "y"], "--answers", out_file)
-    assert "2 questions asked" in resumed.output
-    assert "question 3" not in resumed.output
+    assert data["knee_hot_red"] == "unknown" and data["fever_or_unwell"] == "no"
+    # Resuming asks only what is still open: how swollen, on a list of its own.
+    # Resuming asks only what is still open: how swollen, on a list of its own; then, as the
+    # form cannot reach self-management, only the signs that could make it more urgent.
+    resumed = ask(runner, ["none", "1", "2", "y"], "--answers", out_file).output
+    asked = resumed.split("Your answers")[0]
+    assert "Do any of these apply?" in asked and "The knee is more than a little swollen" in asked
+    assert "The knee is hot and red" not in asked and "Fever" not in asked
+    assert "3 questions asked" in resumed and "question 4" not in resumed
 
 
 def test_the_saved_form_is_a_contract_form_that_assess_and_score_read(runner, saved, tmp_path):
     out_file = tmp_path / "done.json"
-    ask(runner, ["u", "2", "2", "y"], "--answers", saved, "--save", out_file)
+    ask(runner, [*BENIGN, "y"], "--answers", saved, "--save", out_file)
     assessed = runner.invoke(cli, ["assess", str(out_file), "--format", "json"])
     assert assessed.exit_code == 0, assessed.output
     assert json.loads(assessed.output)["triage_level"] == "self_care"
@@ -117,22 +149,24 @@ def test_the_saved_form_is_a_contract_form_that_assess_and_score_read(runner, sa
 
 def test_an_answer_can_be_changed_from_the_summary(runner, saved, tmp_path):
     out_file = tmp_path / "changed.json"
-    summary_rows = ask(runner, ["2", "2", "2", "q", ""], "--answers", saved).output
-    row = next(line.split()[0] for line in summary_rows.splitlines() if "Locking (block to extension)" in line)
-    out = ask(runner, ["2", "2", "2", row, "1", "s"], "--answers", saved, "--save", out_file).output
-    assert "(your answer was: no)" in out and "!! GO TO AN EMERGENCY DEPARTMENT TODAY !!" in out
+    summary_rows = ask(runner, [*BENIGN, "q", ""], "--answers", saved).output
+    row = next(line.split()[0] for line in summary_rows.splitlines()
+               if "Locking at times (intermittent block to extension)" in line)
+    out = ask(runner, [*BENIGN, row, "1"] + ["2"] * 10 + ["y"], "--answers", saved, "--save", out_file).output
+    assert "(your answer was: no)" in out
+    assert "Book a clinician within 1-2 weeks" in out.split("RESULT")[1]   # locking at times: no self-care
     assert json.loads(out_file.read_text())["locking"] == "yes"
 
 
 def test_report_is_written_or_falls_back_to_the_plain_summary(runner, saved, tmp_path, monkeypatch):
     report = tmp_path / "report.md"
-    out = ask(runner, ["2", "2", "2", "y"], "--answers", saved, "--report", report).output
+    out = ask(runner, [*BENIGN, "y"], "--answers", saved, "--report", report).output
     assert report.exists() and "Report written to" in out
     assert "supports, and does not replace" in report.read_text()
     # Without the report module, the plain-text summary is written and the fallback is said.
     monkeypatch.setitem(__import__("sys").modules, "triage.report", None)
     plain = tmp_path / "plain.txt"
-    out = ask(runner, ["2", "2", "2", "y"], "--answers", saved, "--report", plain).output
+    out = ask(runner, [*BENIGN, "y"], "--answers", saved, "--report", plain).output
     assert "plain-text summary" in out
     assert plain.read_text().startswith("Form ") and "DIFFERENTIAL" in plain.read_text()
 

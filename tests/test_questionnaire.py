@@ -8,7 +8,8 @@ import yaml
 from triage.assess import assess
 from triage.forms import parse_form
 from triage.questionnaire import (
-    BASICS, RED_FLAGS, AnswerError, Session, interpret, outlook, rule_truths,
+    BASICS, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Session, checklist_reply, interpret,
+    outlook, rule_truths,
 )
 
 VIGNETTES = sorted((Path(__file__).resolve().parent / "vignettes").glob("*.yml"))
@@ -18,29 +19,42 @@ def vignette_form(path):
     return parse_form(yaml.safe_load(path.read_text())["form"])
 
 
-def _reply(question, answers, default):
+def _reply(session, step, answers, default):
     """The answer from ``answers``; else ``default`` ("no": the negative of a yes/no or exam
-    question, unknown for the rest)."""
-    value = answers.get(question.field)
+    question, unknown for the rest). A checklist line the answers leave open gets "no" too."""
+    if step.kind == "checklist":
+        reply = checklist_reply(session.kb, step, answers)
+        if default == "no":
+            reply = {item: "no" if value == "unknown" else value for item, value in reply.items()}
+        return reply
+    value = answers.get(step.field)
     if value is not None:
         return str(value)
     if default == "no":
-        return {"yesno": "no", "exam": "negative"}.get(question.type, "unknown")
+        return {"yesno": "no", "exam": "negative"}.get(step.type, "unknown")
     return default
 
 
 def stages(session, answers, *, default="unknown", limit=80):
-    """Play the questionnaire to its end; the (field, stage) of every question asked."""
+    """Play the questionnaire to its end; the (key, stage) of every step: a field, or the key
+    of a checklist."""
     out = []
-    while (question := session.next_question()) is not None:
+    while (step := session.next_question()) is not None:
         assert len(out) < limit, f"the questionnaire does not stop: {out}"
-        out.append((question.field, question.stage))
-        session.answer(question.field, _reply(question, answers, default))
+        out.append((step.key, step.stage))
+        session.answer(step.key, _reply(session, step, answers, default))
     return out
 
 
 def play(session, answers, *, default="unknown"):
     return [name for name, _ in stages(session, answers, default=default)]
+
+
+def numbers(session):
+    """The warning-sign checklist's item numbers, by screen item id (the checklist is shown)."""
+    step = session.next_question()
+    assert step.key == SCREEN_KEY
+    return {item.id: item.number for item in step.items}
 
 
 ITBS = {"onset": "gradual", "age": 31, "sex": "female", "pain_location": "lateral",
@@ -83,48 +97,169 @@ def test_an_invalid_answer_names_what_is_accepted_and_changes_nothing(kb, field,
 
 
 @pytest.mark.parametrize("raw, command", [("?", "help"), (" help ", "help"), ("b", "back"), ("BACK", "back"),
-                                          ("q", "quit"), ("quit", "quit"), ("2", "answer"), ("yes", "answer")])
+                                          ("q", "quit"), ("quit", "quit"), ("2", "answer"), ("yes", "answer"),
+                                          ("?3", "answer"), ("none", "answer")])
 def test_interpret_tells_commands_from_answers(raw, command):
     assert interpret(raw)[0] == command
 
 
-# --- order -------------------------------------------------------------------------------------
+# --- the warning-sign checklist comes first ----------------------------------------------------
 
-def test_red_flags_come_first_the_most_urgent_first_then_the_basics(kb):
-    asked = stages(Session(kb), ITBS)
+def test_the_warning_sign_checklist_comes_first_with_every_screen_item(kb):
+    step = Session(kb).next_question()
+    assert step.kind == "checklist" and step.key == SCREEN_KEY and step.stage == SCREEN
+    assert step.text == "Do any of these apply?"
+    assert [i.id for i in step.items] == [i.id for i in kb.screen.items]
+    assert [i.text for i in step.items] == [i.patient for i in kb.screen.items]   # plain words
+    assert [i.number for i in step.items] == list(range(1, len(kb.screen.items) + 1))
+    assert [i.fields for i in step.items] == [i.ask for i in kb.screen.items]
+    # The hip item is asked of everyone, adults too (rules/screen.yml).
+    assert "hip_young" in {i.id for i in step.items}
+    clinician = Session(kb, clinician=True).next_question()
+    assert [i.text for i in clinician.items] == [i.title for i in kb.screen.items]
+
+
+def test_after_the_checklist_the_other_red_flags_then_the_basics(kb):
+    asked = stages(Session(kb), ITBS, default="no")
+    keys = [key for key, _ in asked]
     stage_order = [stage for _, stage in asked]
+    assert asked[0] == (SCREEN_KEY, SCREEN)
     first_basics = stage_order.index(BASICS)
-    assert stage_order[0] == RED_FLAGS and first_basics > 0
     assert asked[first_basics][0] == "pain_location"
-    # The ambulance-level questions are asked before any consultation-level one.
-    rank = {lv.id: lv.rank for lv in kb.levels}
-    fields = [name for name, _ in asked]
-    ambulance = {i.field for r in kb.rules_of("red_flag") if r.level == "emergency_ambulance"
-                 for i in r.when.items() if i.field}
-    consultation_only = {"giving_way", "no_better_after_2_weeks_rest"}
-    assert max(fields.index(f) for f in ambulance if f in fields) < min(fields.index(f) for f in consultation_only)
-    assert rank  # levels loaded
+    assert set(stage_order[1:first_basics]) <= {SCREEN, RED_FLAGS}
+    # No screen field is asked on its own (how it started and how swollen are the follow-ups of
+    # "no"), and the other yes/no warning signs come on one more list before self-care.
+    assert not set(keys) & (set(kb.screen.fields()) - {"onset", "swelling"})
+    assert MORE_KEY in keys and keys.index(MORE_KEY) > first_basics
+    assert dict(asked)[MORE_KEY] == RED_FLAGS
+    assert len(asked) <= 12
+
+
+def test_none_clears_every_item_and_leaves_how_it_started_and_how_swollen(kb):
+    session = Session(kb)
+    session.next_question()
+    ticks = session.answer(SCREEN_KEY, "none")
+    assert set(ticks.values()) == {"no"} and session.history == [SCREEN_KEY]
+    yes_no = [f for f in kb.screen.fields() if kb.catalogue[f].type == "yesno"]
+    assert {f: session.answers[f] for f in yes_no} == {f: "no" for f in yes_no}
+    assert session.checklist_fields == len(yes_no)
+    # A "no" to injury leaves gradual or sudden; a "no" to swelling leaves none or mild: the
+    # follow-ups ask which, offering only those.
+    onset = session.next_question()
+    assert onset.field == "onset" and onset.stage == SCREEN
+    assert [c.value for c in onset.choices] == ["gradual", "sudden_no_injury"]
+    with pytest.raises(AnswerError, match="does not fit your answer to the checklist"):
+        session.answer("onset", "injury")
+    session.answer("onset", "1")
+    swelling = session.next_question()
+    assert swelling.field == "swelling" and [c.value for c in swelling.choices] == ["none", "mild"]
+    session.answer("swelling", "none")
+    assert kb.screen.check(session.answers).cleared == tuple(i.id for i in kb.screen.items)
+
+
+def test_a_yes_leads_to_its_follow_ups_and_the_red_flags_decide(kb):
+    session = Session(kb)
+    n = numbers(session)
+    session.answer(SCREEN_KEY, f"{n['locking']}, {n['swelling']} {n['injury']}")
+    assert session.answers["onset"] == "injury"                # the one value a yes leaves
+    assert session.answers["giving_way"] == "no"               # the items not listed are a no
+    # The follow-ups in the checklist's order: how swollen, then which kind of locking.
+    swelling = session.next_question()
+    assert swelling.field == "swelling" and [c.value for c in swelling.choices] == ["moderate", "marked"]
+    session.answer("swelling", "marked")
+    which = session.next_question()
+    assert which.kind == "checklist" and which.key == f"{SCREEN_KEY}:locking"
+    assert which.text == "Which of these apply?"
+    assert [i.fields for i in which.items] == [("locking",), ("locked_now",)]
+    session.answer(which.key, "2")                             # locked now, not at times
+    assert session.answers["locked_now"] == "yes" and session.answers["locking"] == "no"
+    # A knee locked now after an injury: the emergency is said at once.
+    assert "emergency" in [f.level for f in session.new_emergencies()]
+
+
+def test_the_two_signs_of_one_line_are_told_apart_and_a_cold_foot_calls_an_ambulance(kb):
+    session = Session(kb)
+    session.answer(SCREEN_KEY, str(numbers(session)["nerves_circulation"]))
+    while (which := session.next_question()).kind != "checklist":
+        session.answer(which.key, "1")            # how it started, how swollen
+    assert which.key == f"{SCREEN_KEY}:nerves_circulation"
+    assert [i.id for i in which.items] == ["numbness_or_tingling", "foot_cold_or_pale"]
+    session.answer(which.key, "2")
+    assert session.answers["numbness_or_tingling"] == "no" and session.answers["foot_cold_or_pale"] == "yes"
+    assert session.result().triage_level == "emergency_ambulance"
+
+
+def test_dont_know_on_a_checklist_item_keeps_the_form_out_of_self_care_and_is_named(kb):
+    benign = vignette_form(next(p for p in VIGNETTES if p.stem == "itbs_benign_full_red_flag_screen_negative"))
+    assert assess(benign, kb=kb).triage_level == "self_care"
+    session = Session(kb)
+    session.answer(SCREEN_KEY, f"?{numbers(session)['hot_red_knee']}")
+    assert "knee_hot_red" in session.unknown and session.answers["fever_or_unwell"] == "no"
+    play(session, benign.answers)
+    result = session.result()
+    assert result.triage_level == "consultation"
+    assert result.screen.not_asked == ("hot_red_knee",)
+    assert any("Hot, red knee" in reason.text for reason in result.triage.reasons)
+    # u answers every item "don't know".
+    everything = Session(kb)
+    everything.next_question()
+    assert set(everything.answer(SCREEN_KEY, "u").values()) == {None}
+
+
+@pytest.mark.parametrize("raw, message", [("maybe", "not an answer to this list"), ("99", "There is no item 99"),
+                                          ("2 ?2", "given twice"), ("none 3", "do not go together"),
+                                          ("", "Please type an answer")])
+def test_a_checklist_answer_that_does_not_fit_changes_nothing(kb, raw, message):
+    session = Session(kb)
+    session.next_question()
+    with pytest.raises(AnswerError) as error:
+        session.answer(SCREEN_KEY, raw)
+    assert message in str(error.value) and "none" in error.value.accepted
+    assert session.answers == {} and session.history == []
+
+
+def test_a_web_form_answers_the_checklist_item_by_item(kb):
+    session = Session(kb)
+    step = session.next_question()
+    session.answer(step.key, {item.id: "no" for item in step.items} | {"fever": "yes", "calf": "unknown"})
+    assert session.answers["fever_or_unwell"] == "yes" and "calf_pain_or_swelling" in session.unknown
+    partial = Session(kb)
+    partial.next_question()
+    with pytest.raises(AnswerError, match="No answer for injury"):
+        partial.answer(SCREEN_KEY, {"fever": "no"})
+
+
+def test_a_resumed_form_lists_only_the_items_still_open(kb):
+    session = Session(kb, prefill={"knee_hot_red": "no", "locking": "no", "locked_now": "no"})
+    step = session.next_question()
+    assert "hot_red_knee" not in {i.id for i in step.items} and "locking" not in {i.id for i in step.items}
+    assert [i.number for i in step.items] == list(range(1, len(step.items) + 1))
 
 
 def test_examination_findings_are_asked_only_of_a_clinician_and_after_the_history(kb):
     patient = play(Session(kb), ITBS)
-    assert not any(kb.catalogue[f].is_exam for f in patient)
+    assert not any(kb.catalogue[f].is_exam for f in patient if f in kb.catalogue)
     answers = {**ITBS, "exam_noble": "positive"}
     clinician = stages(Session(kb, clinician=True), answers, default="no")
-    first_exam = next(i for i, (f, _) in enumerate(clinician) if kb.catalogue[f].is_exam)
-    # Up to the first examination finding, the clinician is asked what the runner is asked:
-    # an examination question comes only once no history question of its stage is left.
+    first_exam = next(i for i, (f, _) in enumerate(clinician) if f in kb.catalogue and kb.catalogue[f].is_exam)
+    # The history comes first: the checklist and every warning-sign question the runner is asked
+    # before where it hurts, the clinician is asked before any examination finding.
     patient = stages(Session(kb), answers, default="no")
-    assert clinician[:first_exam] == patient[:first_exam]
-    assert first_exam == len(patient) or patient[first_exam][1] != clinician[first_exam][1]
+    warning = [key for key, stage in patient[:[s for _, s in patient].index(BASICS)]]
+    assert set(warning) <= {key for key, _ in clinician[:first_exam]}
+    assert clinician[0] == (SCREEN_KEY, SCREEN)
 
 
 def test_why_we_ask_comes_from_the_rules_that_use_the_answer(kb):
-    question = Session(kb).next_question()
-    assert question.why, question
-    users = {r.id for r in kb.rules if r.kind != "conclusion" and question.field in _fields_of(kb, r)}
-    assert {w.rule for w in question.why} <= users
-    assert all(w.title and w.explanation and w.points_to for w in question.why)
+    checklist = Session(kb).next_question()
+    fields = {f for item in checklist.items for f in item.fields}
+    question = Session(kb, prefill={f: "no" for f in fields if kb.catalogue[f].type == "yesno"}
+                       | {"onset": "gradual", "swelling": "none"}).next_question()
+    for step, fields in ((checklist, fields), (question, {question.field})):
+        assert step.why, step
+        users = {r.id for r in kb.rules if r.kind != "conclusion" and fields & _fields_of(kb, r)}
+        assert {w.rule for w in step.why} <= users
+        assert all(w.title and w.explanation and w.points_to for w in step.why)
 
 
 def _fields_of(kb, rule, seen=()):
@@ -153,55 +288,63 @@ def test_changing_the_onset_drops_the_mechanism_it_no_longer_requires(kb):
     assert "injury_mechanism" not in session.answers and "injury_mechanism" not in session.history
 
 
-def test_a_child_is_screened_for_the_hip_early_and_an_adult_bound_for_a_clinician_is_not(kb):
-    child = stages(Session(kb), {**ITBS, "age": 12, "hip_or_groin_pain": "no", "unable_to_bear_weight": "no"},
-                   default="no")
-    names = [f for f, _ in child]
-    assert "hip_or_groin_pain" in names and dict(child)["hip_or_groin_pain"] == RED_FLAGS
-    assert names.index("hip_or_groin_pain") < names.index("pain_location")
-    # An adult whose answers already need a clinician (a kneecap that slips out) and can only
-    # be triaged more urgently by flags that do not involve the hip: no hip screen.
-    adult = play(Session(kb), {**ITBS, "age": 35, "kneecap_dislocation_history": "yes"}, default="no")
-    assert "hip_or_groin_pain" not in adult
-    assert "age" in adult
-    # Before self-care is suggested, though, hip pain or a limp is a warning sign that alone asks
-    # for a clinician (triage/scoring.py, alarm_findings), so an adult heading there is asked.
-    heading_for_self_care = stages(Session(kb), {**ITBS, "age": 35}, default="no")
-    assert dict(heading_for_self_care).get("hip_or_groin_pain") == RED_FLAGS
-
-
 def test_dont_know_closes_a_question_and_the_rules_waiting_on_it(kb):
     session = Session(kb)
     session.answer("calf_pain_or_swelling", "don't know")
     assert "calf_pain_or_swelling" in session.unknown
     truths = rule_truths(kb, session.answers, session.open_fields())
     assert truths["RF-DVT-CALF"] is False and truths["RF-PE-CALF-AND-CHEST"] is False
+    assert "calf" not in {i.id for i in session.next_question().items}
     assert "calf_pain_or_swelling" not in play(session, ITBS)
 
 
 # --- back and change ---------------------------------------------------------------------------
 
 def test_back_asks_the_previous_question_again_and_a_second_back_goes_further(kb):
-    session = Session(kb)
-    first = session.next_question().field
-    session.answer(first, "1")
-    second = session.next_question().field
-    session.answer(second, "no")
-    assert session.back() == second
+    session = Session(kb, prefill={"onset": "gradual"})
+    session.answer("pain_location", "2")
+    session.answer("locking", "no")
+    assert session.back() == "locking"
     again = session.next_question()
-    assert again.field == second and again.previous == "no"
-    assert second not in session.answers
-    assert session.back() == first               # further back: the second answer is kept
-    assert session.answers[second] == "no"
-    assert session.next_question().field == first
-    session.answer(first, "gradual")
-    assert session.answers[first] == "gradual" and session.history[:2] == [first, second]
+    assert again.field == "locking" and again.previous == "no"
+    assert "locking" not in session.answers
+    assert session.back() == "pain_location"      # further back: the second answer is kept
+    assert session.answers["locking"] == "no"
+    assert session.next_question().field == "pain_location"
+    session.answer("pain_location", "medial")
+    assert session.answers["pain_location"] == "medial" and session.history == ["pain_location", "locking"]
 
 
-def test_back_at_the_first_question_does_nothing(kb):
+def test_back_at_the_first_step_does_nothing(kb):
     session = Session(kb)
     assert session.back() is None
-    assert session.next_question().field == Session(kb).next_question().field
+    assert session.next_question().key == SCREEN_KEY
+
+
+def test_back_across_the_checklist_shows_the_answer_and_a_change_redoes_the_follow_ups(kb):
+    session = Session(kb)
+    n = numbers(session)
+    session.answer(SCREEN_KEY, f"?{n['fever']}")
+    assert session.next_question().field == "onset"          # the follow-up of "no injury"
+    session.answer("onset", "gradual")
+    assert session.next_question().field == "swelling"
+    assert session.back() == "onset"
+    assert session.back() == SCREEN_KEY
+    again = session.next_question()
+    assert again.kind == "checklist" and dict(again.previous)["fever"] == "don't know"
+    assert dict(again.previous)["injury"] == "no"
+    assert "fever_or_unwell" not in session.unknown and "knee_hot_red" not in session.answers
+    # It did start with an injury after all: the follow-up on how it started is void.
+    session.answer(SCREEN_KEY, str(n["injury"]))
+    assert session.answers["onset"] == "injury" and session.answers["fever_or_unwell"] == "no"
+    assert "fever_or_unwell" not in session.unknown
+    assert session.history == [SCREEN_KEY]
+    assert session.next_question().field == "swelling"
+    # Backing up past the checklist being asked again leaves its answers as they were.
+    assert session.back() == SCREEN_KEY and session.back() is None
+    assert session.redoing == SCREEN_KEY
+    session.answer(SCREEN_KEY, str(n["injury"]))
+    assert session.answers["onset"] == "injury" and session.answers["knee_hot_red"] == "no"
 
 
 def test_back_restores_a_dont_know(kb):
@@ -247,6 +390,53 @@ def _every_kind_of_value(kb, name):
     return sorted(x for x in cuts if spec.min <= x <= spec.max)
 
 
+def _benign(kb):
+    """A complete self-care form: every screen item answered "no", the history given."""
+    form = vignette_form(next(p for p in VIGNETTES if p.stem == "itbs_benign_full_red_flag_screen_negative"))
+    answers = dict(form.answers) | {"locked_now": "no", "foot_cold_or_pale": "no"}
+    assert assess(answers, kb=kb).triage_level == "self_care"
+    return answers
+
+
+def test_the_stop_rule_never_stops_in_self_care_with_a_screen_item_or_a_basic_open(kb):
+    benign = _benign(kb)
+    provocations = [f for f in kb.screen.item("provocation").ask]
+    cases = [(f,) for f in kb.screen.fields()] + [("pain_location",), ("onset",),
+                                                  tuple(f for f in benign if f.startswith("aggr_") or f == "run_pain_pattern")]
+    for left_open in cases:
+        answers = {k: v for k, v in benign.items() if k not in left_open}
+        view = outlook(kb, answers, left_open)
+        assert not view.level_settled and view.most_urgent != "self_care", left_open
+        assert set(left_open) & view.live_fields, left_open
+        # Played to the end, the questionnaire asks for it (on a checklist, or on its own).
+        session, asked = Session(kb, prefill=answers), set()
+        while (step := session.next_question()) is not None:
+            asked |= {f for i in step.items for f in i.fields} if step.kind == "checklist" else {step.field}
+            session.answer(step.key, _reply(session, step, benign, "no"))
+        assert asked & (set(left_open) | set(provocations)), left_open
+        assert session.result().triage_level == "self_care"
+        # Answered "don't know", the item is closed: no self-care, unless the screen does not
+        # need the field (locked now and a cold foot: rules/screen.yml).
+        unsure = Session(kb, prefill=answers, unknown=left_open)
+        play(unsure, {})
+        needed = not kb.screen.check(answers).complete
+        assert (unsure.result().triage_level != "self_care") == needed, left_open
+
+
+def test_the_stop_rule_stops_at_a_consultation_with_screen_items_open_when_nothing_can_raise_it(kb):
+    # Where it hurts unknown, and nothing else that could make a condition likely: a consultation
+    # whatever else is said, and the screen items could only ask for one; what could raise the
+    # level further is still asked.
+    silent = ("run_pain_pattern", "aggr_downhill_running", "recent_downhill_running")
+    answers = {k: v for k, v in _benign(kb).items() if k not in ("pain_location", "giving_way", "night_pain") + silent}
+    session = Session(kb, prefill=answers, unknown=["pain_location", "night_pain", *silent])
+    asked = play(session, {})
+    assert "giving_way" in session.open_fields() and "giving_way" not in asked
+    assert SCREEN_KEY not in asked
+    assert session.result().triage_level == "consultation"
+    assert set(session.result().screen.not_asked) == {"night_pain", "giving_way"}
+
+
 def test_the_outlook_brackets_every_level_a_combination_could_reach(kb):
     # Calf pain with chest symptoms calls an ambulance; calf pain alone asks for 24 hours.
     answers = {"onset": "gradual"}
@@ -258,11 +448,12 @@ def test_the_outlook_brackets_every_level_a_combination_could_reach(kb):
 
 def test_an_emergency_is_told_once_as_soon_as_it_is_raised(kb):
     session = Session(kb)
-    session.answer("onset", "gradual")
+    session.answer(SCREEN_KEY, str(numbers(session)["hot_red_knee"]))
     assert session.new_emergencies() == ()
-    session.answer("locking", "yes")
+    session.reopen("fever_or_unwell")
+    session.answer("fever_or_unwell", "yes")
     flags = session.new_emergencies()
-    assert [f.id for f in flags] == ["locked_knee"] and flags[0].level == "emergency"
+    assert [f.id for f in flags] == ["septic_arthritis"] and flags[0].level == "emergency"
     assert session.new_emergencies() == ()
 
 
@@ -287,8 +478,9 @@ def test_saved_answers_resume_without_asking_them_again(kb):
     assert parse_form(saved).answers == {"age": 31, "onset": "gradual"}   # a valid contract form
     resumed = Session.from_contract(saved, kb)
     assert resumed.answers == session.answers and resumed.unknown == {"breathless_or_chest_pain"}
-    assert resumed.next_question().field not in saved
-    assert resumed.next_question().field == session.next_question().field
+    first = resumed.next_question()
+    assert first.key == SCREEN_KEY and {f for i in first.items for f in i.fields}.isdisjoint(saved)
+    assert first.items == session.next_question().items
 
 
 # --- agreement with the full form (the figures of docs/questionnaire.md) -----------------------

@@ -3,7 +3,10 @@
 No input or output happens here (triage/commands/ask.py does the terminal), so the dialogue can
 be tested and simulated. The questions come from the field catalogue, their order and their
 "why we ask" from the rules that use the answers, and the stop rule from a bound on what the
-remaining answers could still change. docs/questionnaire.md explains the order and the rule.
+remaining answers could still change, the warning-sign screen included (rules/screen.yml:
+no self-care until every screen item is answered). The first step is a checklist of the screen
+items ("Do any of these apply?", a ``Checklist``), each line answered yes, no or don't know;
+the other steps are ``Question``s. docs/questionnaire.md explains the order and the rule.
 
 Open-world vs closed-world: the engine reads an unanswered field as "not present". During the
 dialogue a field is *open* while it can still be asked, and *closed* once it is answered, was
@@ -16,7 +19,7 @@ the result, so only their open fields are asked.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from triage.assess import assess
@@ -25,17 +28,28 @@ from triage.catalogue import Field, ValueProblem
 from triage.forms import Form, parse_form
 from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge
 from triage.matching import FALSE, TRUE, UNKNOWN, Item, When, all3, any3
-from triage.scoring import alarm_findings, logit
+from triage.screen import CLEARED, REPORTED
+from triage.scoring import alarm_findings, log_odds_bounds, logit
 from triage.whatif import open_questions
 
-# The dialogue's three stages, in the order a physiotherapist takes a history (see the module doc).
-RED_FLAGS, BASICS, NARROWING = "red_flags", "basics", "narrowing"
+# The dialogue's stages, in the order a physiotherapist takes a history (see the module doc):
+# the warning-sign checklist and its follow-ups, the other red flags, the history basics, and
+# the questions that tell the conditions apart.
+SCREEN, RED_FLAGS, BASICS, NARROWING = "screen", "red_flags", "basics", "narrowing"
+SCREEN_KEY = "screen"       # the key of the warning-sign checklist (rules/screen.yml)
+MORE_KEY = "more_warning_signs"   # the other warning signs, asked together before self-care
 EMERGENCY_LEVELS = ("emergency_ambulance", "emergency")
 
 # What a person may type besides an answer.
 HELP_WORDS = {"?", "h", "help"}
 BACK_WORDS = {"b", "back"}
 QUIT_WORDS = {"q", "quit", "exit"}
+# On a checklist: none of them apply, or "don't know" for every item.
+NONE_WORDS = {"none", "no", "n", "0", "nothing"}
+UNKNOWN_WORDS = {"u", "unknown", "don't know", "dont know", "do not know"}
+CHECKLIST_ACCEPTED = ("none (none of them apply), or the numbers of those that apply (for example: 2 5); "
+                      "put ? before a number you are not sure about (for example: 2 ?7); "
+                      "u (don't know, for all of them)")
 
 
 class AnswerError(ValueProblem):
@@ -71,6 +85,43 @@ class Question:
     help: str
     why: tuple[Why, ...]
     previous: str | None = None  # the answer being changed, in words (after back or a change)
+    kind = "question"
+
+    @property
+    def key(self) -> str:
+        """What ``Session.answer`` takes: the field."""
+        return self.field
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a checklist; answering it yes, no or don't know answers its fields."""
+
+    number: int
+    id: str                     # a screen item id (rules/screen.yml), or a field on a follow-up
+    text: str
+    fields: tuple[str, ...]     # the open fields this line answers, in order
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """One step that asks several yes / no / don't know items at once: "Do any of these apply?".
+
+    A front end shows ``text`` and the numbered ``items`` and passes the answer to
+    ``Session.answer(checklist.key, ...)``: typed text (see ``accepted``) or a mapping of item id
+    to "yes", "no" or "unknown". What each answer does to the fields is the session's business
+    (``Session.read_checklist`` and docs/questionnaire.md).
+    """
+
+    key: str                    # "screen", or "screen:<item id>" for a "which of these" follow-up
+    text: str
+    stage: str
+    items: tuple[ChecklistItem, ...]
+    accepted: str
+    help: str
+    why: tuple[Why, ...] = ()
+    previous: tuple[tuple[str, str], ...] | None = None   # (item id, "yes" | "no" | "don't know")
+    kind = "checklist"
 
 
 @dataclass(frozen=True)
@@ -88,6 +139,7 @@ class Outlook:
     tops: frozenset
     open_fields: frozenset
     live_fields: frozenset      # open fields whose answer could move a bound
+    where_open: bool = False    # where it hurts could still be given (or still be missing)
 
     @property
     def level_settled(self) -> bool:
@@ -188,25 +240,29 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
             maybe.append(consultation)
 
     # The differential: each condition's log-odds lies between these bounds.
-    low: dict[str, float] = {}
-    high: dict[str, float] = {}
-    for condition in kb.conditions:
-        low[condition.id] = high[condition.id] = logit(condition.prior)
-    for rule in kb.rules_of("evidence"):
-        step = math.log(rule.lr)
-        t = truths[rule.id]
-        if t is TRUE:
-            low[rule.condition] += step
-            high[rule.condition] += step
-        elif t is UNKNOWN:
-            (high if step > 0 else low)[rule.condition] += step
+    # (With the population priors and the evidence groups' caps, as score_conditions applies them.)
+    low, high = log_odds_bounds(kb, answers, truths, open_fields)
+
+    # The warning-sign screen and the history basics (rules/screen.yml, as assess() applies
+    # them): an item that could end unanswered may keep the form at a consultation; one that
+    # surely ends unanswered (closed, or answered "don't know") does.
+    screen_open: set[str] = set()
+    for item in kb.screen.items + kb.screen.history:
+        could_be = possible_truths(kb, item.clear, answers, open_fields)
+        if could_be == {UNKNOWN}:
+            certain.append(consultation)
+        elif UNKNOWN in could_be:
+            maybe.append(consultation)
+            screen_open |= item.clear.fields() & open_fields
+    # Without where it hurts a condition is named only if it is likely all the same (assess:
+    # otherwise insufficient information).
+    where = next((i for i in kb.screen.history if i.id == "where"), None)
+    where_could_be = possible_truths(kb, where.clear, answers, open_fields) if where else {TRUE}
+    enough_keys_possible = TRUE in where_could_be
+    too_few_keys_possible = UNKNOWN in where_could_be or FALSE in where_could_be
 
     policy = kb.policy
     threshold = logit(policy["likely"])
-    known_keys = sum(1 for name in policy["key_fields"] if answers.get(name) is not None)
-    open_keys = sum(1 for name in policy["key_fields"] if name in open_fields)
-    enough_keys_possible = known_keys + open_keys >= policy["minimum_key_answers"]
-    too_few_keys_possible = known_keys < policy["minimum_key_answers"]
 
     refer = set(policy.get("refer_conditions", ()))
     # The posterior at which each condition is named: "likely", or "suspected" for a refer
@@ -219,7 +275,7 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
 
     def could_lead(condition: str) -> bool:
         # Could this condition end on top and be named?
-        return (enough_keys_possible and high[condition] >= name_at[condition]
+        return ((enough_keys_possible or high[condition] >= threshold) and high[condition] >= name_at[condition]
                 and all(high[condition] >= low[other] for other in low if other != condition))
 
     tops = {c for c in low if could_lead(c)}
@@ -227,7 +283,7 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
     # too), or a refer condition surely leads at its "suspected" bar.
     surely_named = (max(low.values()) >= threshold
                     or any(low[c] >= name_at[c] and leads_surely(c) for c in refer & set(low)))
-    if too_few_keys_possible or not surely_named:
+    if (too_few_keys_possible and max(low.values()) < threshold) or not surely_named:
         tops.add(None)   # the form could end with no condition named
     outcome = set()
     if tops & (set(low) - refer):
@@ -246,32 +302,83 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
     least_urgent = min(certain + [max(outcome)])
 
     # The open fields whose answer could move either bound: those of undecided evidence rules,
-    # of undecided red flags more urgent than the least urgent level, alarm findings when they
-    # would raise it, and key questions while the form could still be too thin to name a condition.
+    # of undecided red flags more urgent than the least urgent level, alarm findings and open
+    # screen items when they would raise it, and where it hurts while no condition can be named.
     live: set[str] = set()
     for rule in kb.rules:
         if truths[rule.id] is not UNKNOWN or rule.kind == "conclusion":
             continue
-        if rule.kind == "evidence" or rank[rule.level] < least_urgent:
+        # A flag that names another cause moves the top condition even at the level reached.
+        names_other = rule.kind == "red_flag" and rule.other_cause and tops - {None}
+        if rule.kind == "evidence" or rank[rule.level] < least_urgent or names_other:
             live |= _waiting_on(kb, rule, open_fields, truths)
     if consultation < least_urgent:
         live |= {name for (name, _value) in alarm_findings(kb) if name in open_fields}
+        live |= screen_open
     if too_few_keys_possible and enough_keys_possible:
-        live |= {name for name in policy["key_fields"] if name in open_fields}
+        live |= where.clear.fields() & open_fields
     by_rank = {lv.rank: lv.id for lv in kb.levels}
     return Outlook(most_urgent=by_rank[most_urgent], least_urgent=by_rank[least_urgent],
-                   tops=frozenset(tops), open_fields=open_fields, live_fields=frozenset(live))
+                   tops=frozenset(tops), open_fields=open_fields, live_fields=frozenset(live),
+                   where_open=too_few_keys_possible and enough_keys_possible)
+
+
+def possible_truths(kb: KnowledgeBase, when: When, answers: Mapping[str, Any], open_fields) -> set:
+    """Every truth (TRUE, FALSE, UNKNOWN) that ``when.truth`` could take once the open fields are
+    answered or answered "don't know"; a closed unanswered field stays unanswered.
+
+    Each item is taken as free of the others, so the set can only be too large, never too small
+    (the same conservative bound as ``outlook``). Used for the screen items (no conclusions).
+    """
+    def of(item: Item) -> set:
+        if item.field is not None and item.field in open_fields:
+            choices = kb.catalogue[item.field].choices()
+            return ({item.holds(v) for v in choices} if choices else {TRUE, FALSE}) | {UNKNOWN}
+        return {item.truth(answers, {})}
+
+    alls = [of(i) for i in when.all]
+    result_all = set()
+    if any(FALSE in s for s in alls):
+        result_all.add(FALSE)
+    if all(TRUE in s for s in alls):
+        result_all.add(TRUE)
+    if all(s - {FALSE} for s in alls) and any(UNKNOWN in s for s in alls):
+        result_all.add(UNKNOWN)
+    result_any = {TRUE}
+    if when.any:
+        anys = [of(i) for i in when.any]
+        result_any = set()
+        if any(TRUE in s for s in anys):
+            result_any.add(TRUE)
+        if all(FALSE in s for s in anys):
+            result_any.add(FALSE)
+        if all(s - {TRUE} for s in anys) and any(UNKNOWN in s for s in anys):
+            result_any.add(UNKNOWN)
+    # `none`: an item that holds blocks; an unanswered field never blocks (When.truth).
+    nones = [of(i) for i in when.none]
+    can_block = any(TRUE in s for s in nones)
+    can_pass = all(s - {TRUE} for s in nones)
+    out = set()
+    if FALSE in result_all or FALSE in result_any or can_block:
+        out.add(FALSE)
+    if can_pass and TRUE in result_all and TRUE in result_any:
+        out.add(TRUE)
+    if can_pass and result_all - {FALSE} and result_any - {FALSE} and UNKNOWN in result_all | result_any:
+        out.add(UNKNOWN)
+    return out
 
 
 # --- the session -------------------------------------------------------------------------------
 
 class Session:
-    """One questionnaire: the answers so far and the choice of the next question.
+    """One questionnaire: the answers so far and the choice of the next step.
 
         session = Session(clinician=False)
-        while (question := session.next_question()) is not None:
-            session.answer(question.field, input(question.text))
+        while (step := session.next_question()) is not None:
+            session.answer(step.key, input(step.text))   # a Question, or a Checklist
         result = session.result()
+
+    The first step is the warning-sign checklist (a ``Checklist``); the others are ``Question``s.
     """
 
     def __init__(self, kb: KnowledgeBase | None = None, *, clinician: bool = False,
@@ -284,9 +391,15 @@ class Session:
         self.answers: dict[str, Any] = dict(form.answers) if form else {}
         self.unknown: set[str] = {name for name in unknown if name in self.kb.catalogue}
         self.prefilled = frozenset(self.answers) | frozenset(self.unknown)
-        self.history: list[str] = []        # fields answered in this session, in order
+        self.history: list[str] = []        # the steps taken in this session (fields, checklist keys)
         self.announced: set[str] = set()    # emergency flags already told
-        self._redo: str | None = None       # a field to ask again (back, or a change)
+        self.ticks: dict[str, dict[str, str | None]] = {}   # checklist key -> item id -> yes/no/None
+        self._presented: dict[str, Checklist] = {}          # checklists answered, as they were shown
+        self._offered: dict[str, Checklist] = {}            # checklists shown, not yet answered
+        self._direct: dict[str, dict[str, Any]] = {}        # checklist key -> the fields it set
+        self._unrestricted: set[str] = set()                # fields changed from the summary
+        self._urgency: dict[str, int] = {}                  # warning-sign fields of the last choice
+        self._redo: str | None = None       # a step to ask again (back, or a change)
         self._previous: Any = None
         self._cache: dict = {}
         self._uses = _rules_using(self.kb)
@@ -330,8 +443,9 @@ class Session:
         """The stop rule (docs/questionnaire.md).
 
         Settled when no combination of the remaining answers could change the triage level or
-        the top condition (the bound of ``outlook``). With ``quick``, the top condition need only
-        resist every single further answer; the level is never relaxed.
+        the top condition (the bound of ``outlook``, which includes the warning-sign screen: an
+        open screen item keeps self-care out of reach until it is answered). With ``quick``, the
+        top condition need only resist every single further answer; the level is never relaxed.
         """
         view = self.outlook()
         if not view.level_settled:
@@ -343,12 +457,9 @@ class Session:
     def _top_settled_one_step(self, view: Outlook) -> bool:
         key = ("one_step", self._state())
         if key not in self._cache:
-            policy = self.kb.policy
-            known = sum(1 for f in policy["key_fields"] if self.answers.get(f) is not None)
-            reachable = known + sum(1 for f in policy["key_fields"] if f in view.open_fields)
-            if known < policy["minimum_key_answers"] <= reachable:
-                # Too thin to name a condition yet, but it need not stay so: one answer at a time
-                # cannot show that, so keep asking the key questions.
+            if view.where_open:
+                # Where it hurts is not given yet, so no condition can be named; it need not stay
+                # so, and one answer at a time cannot show that: keep asking.
                 self._cache[key] = False
             else:
                 # With one field open the bound covers exactly the values that one answer can take.
@@ -357,17 +468,110 @@ class Session:
                                        for name in sorted(view.live_fields))
         return self._cache[key]
 
-    # -- the next question --
+    # -- the next step --
 
-    def next_question(self) -> Question | None:
-        """The question to ask now, or None when the result is settled (or nothing is left)."""
+    def next_question(self) -> Question | Checklist | None:
+        """The step to take now (a Question or a Checklist), or None when the result is settled
+        (or nothing is left)."""
         if self._redo is not None:
-            return self._question(self._redo, self._stage_of(self._redo), previous=self._previous_words())
+            return self._again(self._redo)
+        # The follow-ups of the checklist come at once: they finish the answer given to it.
+        follow = self._follow_up()
+        if follow is not None:
+            return follow
         view = self.outlook()
         if not view.live_fields or self.is_settled():
             return None
+        checklist = self._screen_checklist(view)
+        if checklist is not None:
+            return checklist
         name, stage = self._choose(view)
+        if stage == RED_FLAGS:
+            more = self._more_checklist(view)
+            if more is not None:
+                return more
         return self._question(name, stage)
+
+    def _more_checklist(self, view: Outlook) -> Checklist | None:
+        """Once the answers point to self-management, the other yes/no warning signs that could
+        still change that, together on one list (once); a number (weeks, pain score) is asked alone."""
+        if MORE_KEY in self._presented or self.current().triage_level != "self_care":
+            return None
+        catalogue = self.kb.catalogue
+        fields = [f for f in sorted(self._urgency, key=lambda f: (self._urgency[f], catalogue.names.index(f)))
+                  if f in view.live_fields and catalogue[f].type == "yesno" and not catalogue[f].is_exam]
+        if len(fields) < 2:
+            return None
+        items = tuple(ChecklistItem(n, f, catalogue[f].clinician if self.clinician else catalogue[f].patient, (f,))
+                      for n, f in enumerate(fields, start=1))
+        checklist = Checklist(
+            key=MORE_KEY, text="Do any of these apply?",
+            stage=RED_FLAGS, items=items, accepted=CHECKLIST_ACCEPTED,
+            help=("Each of these alone means a clinician should see the knee. Self-management is "
+                  "suggested only when none of them applies."),
+            why=self._why_many(fields))
+        self._offered[MORE_KEY] = checklist
+        return checklist
+
+    def _screen_checklist(self, view: Outlook) -> Checklist | None:
+        """The warning signs on one screen, first; once only (later changes go field by field)."""
+        if SCREEN_KEY in self._presented:
+            return None
+        items = []
+        for item in self.kb.screen.items:
+            fields = tuple(f for f in item.ask if self.is_open(f))
+            if fields:
+                text = item.title if self.clinician else item.patient
+                items.append(ChecklistItem(len(items) + 1, item.id, text, fields))
+        if not any(f in view.live_fields for item in items for f in item.fields):
+            return None
+        checklist = Checklist(
+            key=SCREEN_KEY, text="Do any of these apply?", stage=SCREEN, items=tuple(items),
+            accepted=CHECKLIST_ACCEPTED,
+            help=("The warning signs that would mean a clinician should see the knee. Self-management "
+                  "is suggested only when each of them is answered: \"don't know\" is not a no, so a "
+                  "sign you are not sure about keeps the advice at seeing a clinician."),
+            why=self._why_many([f for item in items for f in item.fields]))
+        self._offered[SCREEN_KEY] = checklist
+        return checklist
+
+    def _follow_up(self) -> Question | Checklist | None:
+        """What a checklist answer leaves open: which of two signs applies, or how much (swelling)."""
+        screen = self._presented.get(SCREEN_KEY)
+        if screen is None:
+            return None
+        ticks = self.ticks.get(SCREEN_KEY, {})
+        for item in screen.items:
+            tick = ticks.get(item.id)
+            if tick is None:
+                continue
+            fields = [f for f in item.fields if self.is_open(f)]
+            if not fields:
+                continue
+            if tick == "yes" and len(item.fields) > 1 and all(self.kb.catalogue[f].type == "yesno" for f in fields):
+                key = f"{SCREEN_KEY}:{item.id}"
+                if key not in self.ticks:
+                    return self._which_checklist(key, fields)
+                continue
+            return self._question(fields[0], SCREEN)
+        return None
+
+    def _which_checklist(self, key: str, fields) -> Checklist:
+        catalogue = self.kb.catalogue
+        items = tuple(ChecklistItem(n, f, catalogue[f].clinician if self.clinician else catalogue[f].patient, (f,))
+                      for n, f in enumerate(fields, start=1))
+        checklist = Checklist(key=key, text="Which of these apply?", stage=SCREEN, items=items,
+                              accepted=CHECKLIST_ACCEPTED, help="You said yes to this warning sign: which part of it applies?",
+                              why=self._why_many(fields))
+        self._offered[key] = checklist
+        return checklist
+
+    def _again(self, key: str) -> Question | Checklist:
+        if _is_checklist(key):
+            ticks = self._previous[1]
+            words = tuple((item_id, _tick_words(t)) for item_id, t in ticks.items())
+            return replace(self._presented[key], previous=words)
+        return self._question(key, self._stage_of(key), previous=self._previous_words())
 
     def _choose(self, view: Outlook) -> tuple[str, str]:
         kb = self.kb
@@ -398,16 +602,22 @@ class Session:
             for (name, _value) in alarm_findings(kb):
                 if name in live:
                     urgency[name] = min(urgency.get(name, 99), rank["consultation"])
+            for name in kb.screen.fields():
+                if name in live:
+                    urgency[name] = min(urgency.get(name, 99), rank["consultation"])
+        self._urgency = {f: u for f, u in urgency.items() if f in live}
         name = pick([f for f in urgency if f in live], lambda f: (urgency[f], -weights.get(f, 0.0), order.index(f)))
         if name:
             return name, RED_FLAGS
-        # 2. The key questions the policy needs before it names a condition, in its order.
-        policy = kb.policy
-        known_keys = sum(1 for f in policy["key_fields"] if self.answers.get(f) is not None)
-        if known_keys < policy["minimum_key_answers"]:
-            for f in policy["key_fields"]:
-                if f in live and not kb.catalogue[f].is_exam:
-                    return f, BASICS
+        # 2. The history basics of the screen (where it hurts, how it started, one provocation),
+        #    in the screen's order.
+        for item in kb.screen.history:
+            if item.status(self.answers) != CLEARED:
+                # Of several ways to give it (the provocations), the one that tells most first.
+                name = pick([f for f in item.ask if f in live and not kb.catalogue[f].is_exam],
+                            lambda f: (-weights.get(f, 0.0), item.ask.index(f)))
+                if name:
+                    return name, BASICS
         # 3. What most separates the conditions in contention (the what-if weights).
         name = pick([f for f in weights if f in live], lambda f: (-weights[f], order.index(f)))
         if name:
@@ -425,22 +635,45 @@ class Session:
         return None
 
     def _stage_of(self, name: str) -> str:
+        if any(name in item.fields for c in self._presented.values() for item in c.items):
+            return SCREEN
         uses = self._uses.get(name, ())
         return RED_FLAGS if any(r.kind == "red_flag" for r in uses) else NARROWING
 
     def _question(self, name: str, stage: str, previous: Any = None) -> Question:
         spec = self.kb.catalogue[name]
         text = spec.clinician if spec.is_exam else spec.patient
-        return Question(field=name, text=text, type=spec.type, stage=stage, choices=_choices(spec),
-                        accepted=accepted_answers(spec), help=spec.help, why=self._why(name),
+        choices = self._choices_of(name)
+        return Question(field=name, text=text, type=spec.type, stage=stage, choices=choices,
+                        accepted=accepted_answers(spec, choices), help=spec.help, why=self._why(name),
                         previous=previous)
+
+    def _allowed(self, name: str) -> tuple | None:
+        """The values a checklist answer leaves for a field (no injury: gradual or sudden), or None."""
+        screen = self._presented.get(SCREEN_KEY)
+        if screen is None or name in self._unrestricted or self.kb.catalogue[name].type == "yesno":
+            return None
+        for item in screen.items:
+            tick = self.ticks.get(SCREEN_KEY, {}).get(item.id)
+            if name in item.fields and tick is not None:
+                return _values_for(self.kb, item.id, name, tick) or None
+        return None
+
+    def _choices_of(self, name: str) -> tuple[Choice, ...]:
+        spec = self.kb.catalogue[name]
+        allowed = self._allowed(name)
+        values = [v for v in spec.choices() if allowed is None or v in allowed]
+        return tuple(Choice(i, v, spec.label(v)) for i, v in enumerate(values, start=1))
 
     def _why(self, name: str) -> tuple[Why, ...]:
         """The rules this answer feeds: those still undecided first (what it would unblock)."""
+        return self._why_many([name])
+
+    def _why_many(self, names) -> tuple[Why, ...]:
         kb = self.kb
         view = self.outlook()
-        truths = rule_truths(kb, self.answers, view.open_fields | {name})
-        uses = self._uses.get(name, ())
+        truths = rule_truths(kb, self.answers, view.open_fields | set(names))
+        uses = list(dict.fromkeys(r for name in names for r in self._uses.get(name, ())))
         pending = [r for r in uses if truths[r.id] is UNKNOWN]
         importance = _importance(kb)
         ordered = sorted(pending, key=importance) + sorted((r for r in uses if r not in pending), key=importance)
@@ -455,21 +688,79 @@ class Session:
             raise AnswerError(f"{name!r} is not a question of this questionnaire", "a catalogue field")
         spec = self.kb.catalogue[name]
         text = str(raw).strip() if raw is not None else ""
+        choices = self._choices_of(name)
+        accepted = accepted_answers(spec, choices)
         if text == "":
-            raise AnswerError("Please type an answer.", accepted_answers(spec))
-        choices = _choices(spec)
+            raise AnswerError("Please type an answer.", accepted)
         if choices and text.isdigit():
             number = int(text)
             if 1 <= number <= len(choices):
                 return choices[number - 1].value
-            raise AnswerError(f"There is no choice {number}.", accepted_answers(spec))
+            raise AnswerError(f"There is no choice {number}.", accepted)
         try:
-            return spec.read(text)
+            value = spec.read(text)
         except ValueProblem:
-            raise AnswerError(f"{text!r} is not an answer to this question.", accepted_answers(spec)) from None
+            raise AnswerError(f"{text!r} is not an answer to this question.", accepted) from None
+        if value is not None and spec.choices() and value not in {c.value for c in choices}:
+            raise AnswerError(f"{text!r} does not fit your answer to the checklist (type b to change that).",
+                              accepted)
+        return value
 
-    def answer(self, name: str, raw: Any) -> Any:
-        """Record an answer (raw text as typed); returns the canonical value (None = don't know)."""
+    def read_checklist(self, checklist: Checklist, raw: Any) -> dict[str, str | None]:
+        """A checklist answer as item id -> "yes", "no" or None (don't know).
+
+        Typed text: ``none``; the numbers that apply (``2 5``), every other item being a no;
+        ``?N`` for don't know on item N (``2 ?7``, or ``?7`` alone); ``u`` for don't know on all.
+        A mapping (a web form) gives every item's id its own yes / no / unknown."""
+        ids = [item.id for item in checklist.items]
+        if isinstance(raw, Mapping):
+            missing = [i for i in ids if i not in raw]
+            if missing:
+                raise AnswerError(f"No answer for {', '.join(missing)}.", checklist.accepted)
+            out = {}
+            for i in ids:
+                word = str(raw[i]).strip().lower()
+                if word in ("yes", "y", "true"):
+                    out[i] = "yes"
+                elif word in ("no", "n", "false"):
+                    out[i] = "no"
+                elif word in UNKNOWN_WORDS:
+                    out[i] = None
+                else:
+                    raise AnswerError(f"{raw[i]!r} is not yes, no or unknown ({i}).", checklist.accepted)
+            return out
+        text = " ".join(str(raw or "").replace(",", " ").split()).lower()
+        if text == "":
+            raise AnswerError("Please type an answer.", checklist.accepted)
+        if text in UNKNOWN_WORDS:
+            return {i: None for i in ids}
+        out: dict[str, str | None] = {i: "no" for i in ids}
+        said: dict[int, str | None] = {}
+        for token in text.split():
+            if token in NONE_WORDS:
+                continue
+            value, digits = ("yes", token) if not token.startswith("?") else (None, token[1:])
+            if not digits.isdigit():
+                raise AnswerError(f"{token!r} is not an answer to this list.", checklist.accepted)
+            number = int(digits)
+            if not 1 <= number <= len(ids):
+                raise AnswerError(f"There is no item {number}.", checklist.accepted)
+            if number in said and said[number] != value:
+                raise AnswerError(f"Item {number} is given twice, with and without ?.", checklist.accepted)
+            said[number] = value
+        if any(v == "yes" for v in said.values()) and any(w in NONE_WORDS for w in text.split()):
+            raise AnswerError("'none' and the numbers of items that apply do not go together.", checklist.accepted)
+        for number, value in said.items():
+            out[ids[number - 1]] = value
+        return out
+
+    def answer(self, key: str, raw: Any) -> Any:
+        """Record an answer to a step: for a question, raw text as typed, returning the canonical
+        value (None = don't know); for a checklist (its key), text or a mapping, returning the
+        item ticks (``read_checklist``)."""
+        if _is_checklist(key):
+            return self._answer_checklist(key, raw)
+        name = key
         value = self.read(name, raw)
         self.answers.pop(name, None)
         self.unknown.discard(name)
@@ -483,6 +774,72 @@ class Session:
             self._redo, self._previous = None, None
         self._drop_unreachable()
         return value
+
+    def _answer_checklist(self, key: str, raw: Any) -> dict[str, str | None]:
+        checklist = self._presented.get(key) if self._redo == key else self._offered.get(key)
+        if checklist is None:
+            raise AnswerError(f"{key!r} is not a checklist of this questionnaire", "a checklist key")
+        ticks = self.read_checklist(checklist, raw)
+        before = self._previous[1] if self._redo == key else self.ticks.get(key)
+        for item in checklist.items:
+            if before is not None and before.get(item.id) != ticks[item.id]:
+                self._forget_follow_ups(key, item)
+        self.ticks[key] = ticks
+        self._presented[key] = checklist
+        self._offered.pop(key, None)
+        direct: dict[str, Any] = {}
+        for item in checklist.items:
+            direct.update(self._effects(key, item, ticks[item.id]))
+        for name, value in direct.items():
+            self.answers.pop(name, None)
+            self.unknown.discard(name)
+            if value is None:
+                self.unknown.add(name)
+            else:
+                self.answers[name] = value
+        self._direct[key] = direct
+        if key not in self.history:
+            self.history.append(key)
+        if self._redo == key:
+            self._redo, self._previous = None, None
+        self._drop_unreachable()
+        return ticks
+
+    def _effects(self, key: str, item: ChecklistItem, tick: str | None) -> dict[str, Any]:
+        """The fields one checklist line answers at once: field -> value (None: don't know).
+
+        Don't know: every field unknown. No: a yes/no field "no", a choice field its one value
+        that is no warning sign (if several, a follow-up asks which). Yes: a lone yes/no field
+        "yes"; two fields, a "which of these" follow-up; a choice field its one warning value (if
+        several, a follow-up asks which: moderate or marked swelling)."""
+        fields = [f for f in item.fields if self.is_open(f)]
+        if tick is None:
+            return {f: None for f in fields}
+        if key != SCREEN_KEY:      # a list of yes/no fields, one a line
+            return {f: tick for f in fields}
+        out: dict[str, Any] = {}
+        for f in fields:
+            if self.kb.catalogue[f].type == "yesno":
+                if tick == "no" or len(item.fields) == 1:
+                    out[f] = tick
+            else:
+                values = _values_for(self.kb, item.id, f, tick)
+                if len(values) == 1:
+                    out[f] = values[0]
+        return out
+
+    def _forget_follow_ups(self, key: str, item: ChecklistItem) -> None:
+        """A checklist line answered otherwise: what its follow-ups recorded no longer holds."""
+        for name in item.fields:
+            self.answers.pop(name, None)
+            self.unknown.discard(name)
+            if name in self.history:
+                self.history.remove(name)
+        sub = f"{key}:{item.id}"
+        for store in (self.ticks, self._presented, self._direct, self._offered):
+            store.pop(sub, None)
+        if sub in self.history:
+            self.history.remove(sub)
 
     def _drop_unreachable(self) -> None:
         # A changed answer can make another question moot (no injury: no injury mechanism).
@@ -498,19 +855,30 @@ class Session:
                     changed = True
 
     def reopen(self, name: str) -> str:
-        """Ask a question again to change its answer; the old answer is kept as ``previous``."""
-        if self._redo is not None and self._redo != name:
+        """Ask a question again to change its answer (from the summary); the old answer is kept
+        as ``previous``. A field the checklist answered is asked on its own, with every choice."""
+        self._unrestricted.add(name)
+        return self._reopen(name)
+
+    def _reopen(self, key: str) -> str:
+        if self._redo is not None and self._redo != key:
             self._restore()
-        if self._redo != name:
-            self._previous = (self.answers.pop(name, None), name in self.unknown)
-            self.unknown.discard(name)
-            self._redo = name
-        return name
+        if self._redo != key:
+            if _is_checklist(key):
+                direct = self._direct.get(key, {})
+                values = {f: (self.answers.pop(f, None), f in self.unknown) for f in direct}
+                self.unknown.difference_update(direct)
+                self._previous = (values, dict(self.ticks.get(key, {})))
+            else:
+                self._previous = (self.answers.pop(key, None), key in self.unknown)
+                self.unknown.discard(key)
+            self._redo = key
+        return key
 
     def back(self) -> str | None:
-        """Go back one question: the question before the current one is asked again.
+        """Go back one step: the question (or checklist) before the current one is asked again.
 
-        Returns that field, or None at the first question. Backing up past a question that is
+        Returns that step's key, or None at the first step. Backing up past a step that is
         being asked again leaves its answer as it was."""
         earlier = self.history
         if self._redo is not None:
@@ -521,15 +889,23 @@ class Session:
             self._restore()
         if not earlier:
             return None
-        return self.reopen(earlier[-1])
+        return self._reopen(earlier[-1])
 
     def _restore(self) -> None:
-        """Put back the answer of a question that was reopened and not answered again."""
-        name, (value, was_unknown) = self._redo, self._previous
-        if value is not None:
-            self.answers[name] = value
-        elif was_unknown:
-            self.unknown.add(name)
+        """Put back the answer of a step that was reopened and not answered again."""
+        key, previous = self._redo, self._previous
+        if _is_checklist(key):
+            for name, (value, was_unknown) in previous[0].items():
+                if value is not None:
+                    self.answers[name] = value
+                elif was_unknown:
+                    self.unknown.add(name)
+        else:
+            value, was_unknown = previous
+            if value is not None:
+                self.answers[key] = value
+            elif was_unknown:
+                self.unknown.add(key)
         self._redo, self._previous = None, None
 
     # -- results --
@@ -576,23 +952,43 @@ class Session:
 
     @property
     def redoing(self) -> str | None:
-        """The field being asked again (after back or a change from the summary), if any."""
+        """The step being asked again (after back or a change from the summary), if any."""
         return self._redo
 
     @property
     def asked(self) -> int:
+        """Steps answered in this session; a checklist counts as one."""
         return len(self.history)
 
+    @property
+    def checklists(self) -> int:
+        """How many of the steps answered were checklists."""
+        return sum(1 for key in self.history if _is_checklist(key))
+
+    @property
+    def checklist_fields(self) -> int:
+        """How many fields the checklists answered at once (their follow-ups aside)."""
+        return sum(len(direct) for key, direct in self._direct.items() if key in self.history)
+
     def estimate_remaining(self, guess: str = "unknown", limit: int = 60) -> int:
-        """About how many more questions: the dialogue played on with a guessed answer to each
-        ("no": yes/no questions answered no, the others "don't know")."""
+        """About how many more steps: the dialogue played on with a guessed answer to each
+        ("no": yes/no questions answered no, a checklist "none", a choice its first offer, the
+        others "don't know")."""
         probe = Session(self.kb, clinician=self.clinician, prefill=self.form(), unknown=self.unknown,
                         quick=self.quick)
         probe._cache = self._cache
+        probe.ticks = {k: dict(v) for k, v in self.ticks.items()}
+        probe._presented = dict(self._presented)
+        probe._unrestricted = set(self._unrestricted)
         count = 0
-        while count < limit and (question := probe.next_question()) is not None:
-            value = guess if guess != "no" or question.type == "yesno" else "unknown"
-            probe.answer(question.field, value)
+        while count < limit and (step := probe.next_question()) is not None:
+            if step.kind == "checklist":
+                value = "none" if guess == "no" else "u"
+            elif guess != "no" or step.type == "yesno":
+                value = guess
+            else:
+                value = step.choices[0].value if step.choices and step.type != "exam" else "unknown"
+            probe.answer(step.key, value)
             count += 1
         return count
 
@@ -600,15 +996,49 @@ class Session:
         return (tuple(sorted(self.answers.items())), tuple(sorted(self.unknown)), self.clinician)
 
 
+def checklist_reply(kb: KnowledgeBase, checklist: Checklist, answers: Mapping[str, Any]) -> dict[str, str]:
+    """What a filled-in form says to a checklist: item id -> "yes", "no" or "unknown".
+
+    A screen item is "no" when the form clears it, "yes" when it reports the warning sign, and
+    "unknown" when the form leaves it open; a line of one field follows that field. For scripts
+    that play a form through the questionnaire (the tests, benchmarks/questionnaire_agreement.py).
+    """
+    out = {}
+    for item in checklist.items:
+        if checklist.key == SCREEN_KEY:
+            status = kb.screen.item(item.id).status(answers)
+            out[item.id] = {CLEARED: "no", REPORTED: "yes"}.get(status, "unknown")
+        else:
+            value = answers.get(item.fields[0])
+            out[item.id] = "unknown" if value is None else str(value)
+    return out
+
+
 # --- helpers -----------------------------------------------------------------------------------
+
+def _is_checklist(key: str | None) -> bool:
+    return key is not None and (key in (SCREEN_KEY, MORE_KEY) or key.startswith(SCREEN_KEY + ":"))
+
+
+def _tick_words(tick: str | None) -> str:
+    return "don't know" if tick is None else tick
+
+
+def _values_for(kb: KnowledgeBase, item_id: str, name: str, tick: str) -> tuple:
+    """The values of a choice field that a checklist "no" (no warning sign) or "yes" leaves."""
+    clear = kb.screen.item(item_id).clear
+    clearing = [v for v in kb.catalogue[name].choices() if clear.truth({name: v}, {}) is TRUE]
+    if tick == "no":
+        return tuple(clearing)
+    return tuple(v for v in kb.catalogue[name].choices() if v not in clearing)
 
 def _choices(spec: Field) -> tuple[Choice, ...]:
     return tuple(Choice(i, value, spec.label(value)) for i, value in enumerate(spec.choices(), start=1))
 
 
-def accepted_answers(spec: Field) -> str:
+def accepted_answers(spec: Field, choices: tuple[Choice, ...] | None = None) -> str:
     """What a person may type, in words."""
-    choices = _choices(spec)
+    choices = _choices(spec) if choices is None else choices
     unknown = "u (don't know)" if spec.type != "exam" else "u (not done)"
     if choices:
         listed = ", ".join(f"{c.number} or {c.value}" for c in choices)

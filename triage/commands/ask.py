@@ -19,11 +19,15 @@ from triage.assessment import Assessment
 from triage.commands.assess import render_text
 from triage.forms import FormError
 from triage.knowledge import KnowledgeBase
-from triage.questionnaire import BASICS, NARROWING, RED_FLAGS, AnswerError, Question, Session, interpret
+from triage.questionnaire import (
+    BASICS, NARROWING, RED_FLAGS, SCREEN, AnswerError, Checklist, Question, Session, interpret,
+)
+from triage.screen import titles
 
 WIDTH = 78
 STAGE_TITLES = {
-    RED_FLAGS: ("Warning signs", "First, the questions that would mean you should be seen soon."),
+    SCREEN: ("Warning signs", "First, the signs that would mean you should be seen soon."),
+    RED_FLAGS: ("More warning signs", "A few more questions that would mean you should be seen soon."),
     BASICS: ("Where and how it hurts", "Now, where it hurts and how it behaves."),
     NARROWING: ("Narrowing it down", "A few questions that tell the likely causes apart."),
 }
@@ -32,6 +36,9 @@ STAGE_TITLES = {
 RED_FLAGS_AGAIN = ("More warning signs", "Before suggesting you manage this yourself: the signs that mean a "
                    "clinician should see the knee.")
 KEYS_HINT = "Type a number or a word.  ? help, why we ask  u don't know  b back  q quit"
+CHECKLIST_HINT = ("Type none if none of them apply, or the numbers of those that apply (for example: 2 5). "
+                  "Put ? before a number you are not sure about (for example: 2 ?7); u if you do not know "
+                  "for any of them.")
 
 
 class _Quit(Exception):
@@ -122,10 +129,10 @@ class Dialogue:
 
     # -- one question --
 
-    def ask(self, question: Question) -> None:
+    def ask(self, question: Question | Checklist) -> None:
         say = self.term.say
         if question.stage != self.stage and question.previous is None:
-            title, line = (RED_FLAGS_AGAIN if question.stage == RED_FLAGS and self.stages_seen
+            title, line = (RED_FLAGS_AGAIN if question.stage == RED_FLAGS and BASICS in self.stages_seen
                            else STAGE_TITLES[question.stage])
             self.stage = question.stage
             self.stages_seen.add(question.stage)
@@ -133,9 +140,9 @@ class Dialogue:
             say(title, bold=True, fg="cyan")
             say(_wrap(line, 2), dim=True)
         # The estimate counts this question unless it is one being asked again.
-        after = self.session.estimate_remaining("no") - (question.field != self.session.redoing)
+        after = self.session.estimate_remaining("no") - (question.key != self.session.redoing)
         history = self.session.history
-        number = history.index(question.field) + 1 if question.field in history else len(history) + 1
+        number = history.index(question.key) + 1 if question.key in history else len(history) + 1
         progress = f"question {number}"
         if after > 0:
             progress += f"  ·  about {after} more after this"
@@ -157,34 +164,54 @@ class Dialogue:
                 raise _Quit
             else:
                 try:
-                    self.session.answer(question.field, text)
+                    self.session.answer(question.key, text)
                     return
                 except AnswerError as error:
                     say(_wrap(f"{error} Answer with: {error.accepted}; or ? for help.", 2), fg="yellow")
                     self.show_question(question)
 
-    def show_question(self, question: Question) -> None:
+    def show_question(self, question: Question | Checklist) -> None:
+        if question.kind == "checklist":
+            return self.show_checklist(question)
         say = self.term.say
         spec = self.kb.catalogue[question.field]
         say(_wrap(f"Examination: {question.text}?" if spec.is_exam else question.text, 2), bold=True)
         if question.previous is not None:
             say(f"  (your answer was: {question.previous})", dim=True)
+        width = len(str(len(question.choices)))
         for choice in question.choices:
-            line = f"    {choice.number}  {choice.label}"
+            line = f"    {choice.number:>{width}}  {choice.label}"
             name = f"  [{choice.value}]"
             # The value's name, when it differs, can be typed instead of the number; a name that
             # does not fit on the line goes under its label.
+            hang = len(f"    {choice.number:>{width}}  ")
+            if len(line) > WIDTH:      # a long label wraps under itself
+                wrapped = _wrap(choice.label, hang, first=line[:hang])
+                say("\n".join(wrapped.splitlines()[:-1]))
+                line = wrapped.splitlines()[-1]
             if choice.label != choice.value:
                 if len(line + name) <= WIDTH:
                     line += click.style(name, dim=True)
                 else:
                     say(line)
-                    line = " " * (len(f"    {choice.number}  ") - 2) + click.style(name, dim=True)
+                    line = " " * (hang - 2) + click.style(name, dim=True)
             say(line)
         if not question.choices:
             say(f"    ({self.kb.catalogue[question.field].accepted()})", dim=True)
 
-    def show_help(self, question: Question) -> None:
+    def show_checklist(self, checklist: Checklist) -> None:
+        say = self.term.say
+        say(_wrap(checklist.text, 2), bold=True)
+        for item in checklist.items:
+            say(_wrap(item.text, 8, first=f"    {item.number:>2}  "))
+        if checklist.previous is not None:
+            said = dict(checklist.previous)
+            numbers = [str(i.number) if said.get(i.id) == "yes" else f"?{i.number}"
+                       for i in checklist.items if said.get(i.id) in ("yes", "don't know")]
+            say(f"  (your answer was: {' '.join(numbers) if numbers else 'none'})", dim=True)
+        say(_wrap(CHECKLIST_HINT, 2), dim=True)
+
+    def show_help(self, question: Question | Checklist) -> None:
         say = self.term.say
         if question.help:
             say(_wrap(question.help, 4, first="  Help: "))
@@ -291,6 +318,7 @@ def render_result(result: Assessment, session: Session, kb: KnowledgeBase, repor
     if session.clinician:
         return render_text(result, kb)
     level = result.triage
+    screen = result.screen
     lines = [click.style("RESULT", bold=True, fg="cyan"),
              click.style(f"  {level.label}", bold=True, fg="red" if result.red_flags else None),
              _wrap(level.action, 2)]
@@ -310,13 +338,25 @@ def render_result(result: Assessment, session: Session, kb: KnowledgeBase, repor
             lines.append(_wrap(use.title, 6, first="    + "))
     else:
         lines.append(_wrap(result.outcome_text, 2))
-    others = [c for c in result.differential if c.id != result.top_condition and c.status != "unlikely"]
+    # With another cause to exclude first, no running injury is offered as possible either.
+    others = [c for c in result.differential if c.id != result.top_condition and c.status != "unlikely"
+              and result.outcome != "other_cause"]
     if others:
         listed = "; ".join(f"{kb.condition(c.id).patient_title} ({c.score:.0%})" for c in others)
         lines.append(_wrap(("Also possible: " if top else "Possible: ") + listed, 4, first="  "))
+    # Which warning signs were checked, and which were not: an unanswered sign is not a "no".
+    total = len(kb.screen.items)
+    lines.append(_wrap(f"Warning signs checked: {len(screen.checked)} of {total}.", 2))
+    if screen.not_asked:
+        lines.append(_wrap("Not checked (a clinician should ask): " +
+                           "; ".join(titles(kb.screen, screen.not_asked, "patient")) + ".", 4, first="  "))
     unknown = len(session.unknown)
-    lines.append(click.style(f"  {session.asked} questions asked" +
-                             (f", {unknown} answered \"don't know\"." if unknown else "."), dim=True))
+    lists, at_once = session.checklists, session.checklist_fields
+    which = ("a list" if session.asked == 1 else f"{lists} of them {'lists' if lists > 1 else 'a list'}")
+    listed = f" ({which} of warning signs, answering {at_once} questions at once)" if lists and at_once > 1 else ""
+    asked = f"{session.asked} question{'s' if session.asked != 1 else ''} asked"
+    lines.append(click.style(_wrap(f"{asked}{listed}" +
+                                   (f", {unknown} answered \"don't know\"." if unknown else "."), 2), dim=True))
     lines += ["", _wrap(result.disclaimer, 0)]
     return "\n".join(lines)
 
@@ -373,10 +413,11 @@ def _read_saved(path: str) -> dict:
 def command(clinician, answers_file, save_file, report_file, quick):
     """Answer questions about a knee and get an explained triage.
 
-    The questions come from the field catalogue and the rules: warning signs first, then where
-    and how it hurts, then what best tells the likely conditions apart. It stops as soon as no
-    further answer could change the triage level or the leading condition. Works on piped input
-    too (one answer per line).
+    The warning signs come first, on one checklist ("Do any of these apply?"): type none, the
+    numbers of those that apply (2 5), ?N for one you are not sure about (2 ?7), or u for don't
+    know. Then where and how it hurts, then what best tells the likely conditions apart. It
+    stops as soon as no further answer could change the triage level or the leading condition.
+    Works on piped input too (one answer per line).
     """
     try:
         if answers_file:
