@@ -19,7 +19,7 @@ from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
 from triage.forms import Problem
 
-OUTPUT_FORMATS = ("csv", "jsonl", "json", "table")
+OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -160,6 +160,9 @@ class Table(Format):
 
 
 def make_format(name: str, condition_ids: list[str]) -> Format:
+    if name == "fhir":          # one FHIR Bundle per line (triage/interop)
+        from triage.interop.writer import FHIRBundles
+        return FHIRBundles()
     if name == "csv":
         return FlatCSV(condition_ids)
     if name == "table":

@@ -18,6 +18,7 @@ from triage.assessment import DISCLAIMER
 from triage.atomic import AtomicFile
 from triage.batch.readers import STDIN, InputError, read_rows
 from triage.forms import FormError, parse_form
+from triage.interop.intake import parse_any
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.management import ManagementError
 from triage.report import (
@@ -55,6 +56,8 @@ def _single_form(data: bytes) -> dict | None:
         value = json.loads(text)
     except ValueError:
         return None        # JSON Lines, or broken JSON: the batch reader reports it by line
+    if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        return None        # a FHIR Bundle holds many forms: a batch
     return value if isinstance(value, dict) else None
 
 
@@ -85,7 +88,7 @@ class _Reporter:
 
 def _one(reporter: _Reporter, mapping: dict, source: str, output: str | None) -> None:
     try:
-        form = parse_form(mapping)
+        form = parse_any(mapping, reporter.kb)    # a contract form or a QuestionnaireResponse
     except FormError as error:
         for problem in error.problems:
             click.echo(f"{source}: {problem}", err=True)
