@@ -78,7 +78,8 @@ An -o file is written whole or not at all.
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS),
               help="Output format: csv (one line per form, a score column per condition), jsonl or json "
                    "(the full explained assessment), table (for reading). Default: from the -o extension "
-                   "(.csv, .jsonl, .json); on a terminal, table; otherwise jsonl.")
+                   "(.csv, .jsonl, .json); on a terminal, table; otherwise jsonl. fhir: one FHIR R4 Bundle per line "
+                   "(docs/interop.md).")
 @click.option("--input-format", type=click.Choice(FORMATS),
               help="Read every input in this format. Default: from each file's extension, else from its "
                    "first line.")
