@@ -394,3 +394,22 @@ def test_assess_names_the_link_id_of_a_bad_answer(runner, tmp_path):
     result = runner.invoke(cli, ["assess", str(bad)])
     assert result.exit_code == 2
     assert "age: is answered with valueString, but this question takes valueInteger" in result.stderr
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from tests.strategies import forms  # noqa: E402
+from triage.interop import redcap  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(forms())
+def test_any_form_survives_the_trip_through_a_response_and_a_redcap_record(kb, mapping):
+    form = parse_form(mapping)
+    assert parse_response(build_response(form, kb), kb) == form
+    # A raw REDCap record of the same answers: yes/no as 1/0, choices as their codes.
+    record = {"record_id": "R", **{name: ({"yes": "1", "no": "0"}[value] if kb.catalogue[name].type == "yesno" else str(value))
+                                   for name, value in form.answers.items()}}
+    assert parse_form(redcap.contract_of(record, kb.catalogue)).answers == form.answers

@@ -19,7 +19,8 @@ def adapt_rows(rows: Iterable, catalogue=None) -> Iterator:
     """The rows (triage.batch.readers.Row) with FHIR and REDCap content as contract forms."""
     extra = 0          # entries of Bundles read so far beyond their own row (renumbers the rest)
     for row in rows:
-        row = row._replace(number=row.number + extra)
+        if extra:
+            row = row._replace(number=row.number + extra)
         data = row.data
         if isinstance(data, dict) and "resourceType" in data:
             from triage.interop import response
