@@ -413,3 +413,14 @@ def test_any_form_survives_the_trip_through_a_response_and_a_redcap_record(kb, m
     record = {"record_id": "R", **{name: ({"yes": "1", "no": "0"}[value] if kb.catalogue[name].type == "yesno" else str(value))
                                    for name, value in form.answers.items()}}
     assert parse_form(redcap.contract_of(record, kb.catalogue)).answers == form.answers
+
+
+def test_a_field_type_without_a_mapping_is_a_clear_error_not_a_traceback(runner, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    with (rules / "fields.yml").open("a", encoding="utf-8") as out:
+        out.write("\n" + yaml.safe_dump([{"name": "when_seen", "type": "date", "group": "history",
+                                          "patient": "When?", "clinician": "Date"}], sort_keys=False))
+    for args in (["fhir", "questionnaire"], ["redcap", "dictionary"]):
+        result = runner.invoke(cli, args + ["--rules", str(rules)])
+        assert result.exit_code == 1 and "when_seen (date)" in result.output and "Traceback" not in result.output

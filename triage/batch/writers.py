@@ -159,10 +159,10 @@ class Table(Format):
         return f"{form:<24} {result.triage_level:<19} {self._fit(leading, self.WIDTHS[2]):<30} {flags}\n"
 
 
-def make_format(name: str, condition_ids: list[str]) -> Format:
+def make_format(name: str, condition_ids: list[str], kb=None) -> Format:
     if name == "fhir":          # one FHIR Bundle per line (triage/interop)
         from triage.interop.writer import FHIRBundles
-        return FHIRBundles()
+        return FHIRBundles(kb)
     if name == "csv":
         return FlatCSV(condition_ids)
     if name == "table":

@@ -35,6 +35,16 @@ def knowledge(rules_dir):
         raise click.UsageError(f"the knowledge base does not load: {error}") from None
 
 
+def generate(build, kb):
+    """``build(kb)``, with a knowledge base the format cannot express reported, not raised."""
+    from triage.interop.layout import InteropError
+
+    try:
+        return build(kb)
+    except InteropError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @click.group("fhir")
 def command():
     """FHIR R4 resources generated from the knowledge base (docs/interop.md).
@@ -51,7 +61,7 @@ def questionnaire(output, rules_dir):
     """Write the intake form as an R4 Questionnaire (from rules/fields.yml)."""
     from triage.interop.questionnaire import build_questionnaire
 
-    write_json(build_questionnaire(knowledge(rules_dir)), output)
+    write_json(generate(build_questionnaire, knowledge(rules_dir)), output)
 
 
 @command.command("codesystem")
@@ -61,4 +71,4 @@ def codesystem(output, rules_dir):
     """Write our CodeSystems (answers, conditions, red flags, triage levels) as a Bundle."""
     from triage.interop.questionnaire import code_system_bundle
 
-    write_json(code_system_bundle(knowledge(rules_dir)), output)
+    write_json(generate(code_system_bundle, knowledge(rules_dir)), output)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triage.atomic import AtomicFile
-from triage.commands.fhir import OUTPUT, RULES, knowledge
+from triage.commands.fhir import OUTPUT, RULES, generate, knowledge
 
 
 @click.group("redcap")
@@ -23,7 +23,7 @@ def dictionary(output, rules_dir):
     """Write the intake instrument as a REDCap data dictionary (CSV, REDCap's 18 columns)."""
     from triage.interop.redcap import dictionary_csv
 
-    text = dictionary_csv(knowledge(rules_dir))
+    text = generate(dictionary_csv, knowledge(rules_dir))
     if output == "-":
         click.echo(text, nl=False)
         return

@@ -31,6 +31,18 @@ TITLES = {
 }
 
 
+class InteropError(ValueError):
+    """The knowledge base holds something an instrument format cannot express (the message says what)."""
+
+
+def check_types(kb: KnowledgeBase, supported, where: str) -> None:
+    """Every answerable field's type must have a mapping in ``supported`` (named in ``where``)."""
+    missing = [f for f in kb.catalogue.answerable() if f.type not in supported]
+    if missing:
+        listed = ", ".join(f"{f.name} ({f.type})" for f in missing)
+        raise InteropError(f"no mapping for the field type of {listed}; add the type to {where}")
+
+
 @dataclass(frozen=True)
 class Section:
     key: str

@@ -12,7 +12,7 @@ from triage.assessment import DISCLAIMER
 from triage.catalogue import Field
 from triage.interop import terminology as t
 from triage.interop.fhirmodels import validate
-from triage.interop.layout import sections
+from triage.interop.layout import check_types, sections
 from triage.knowledge import KnowledgeBase
 
 # Catalogue type -> Questionnaire item type. Unknown answers are simply left unanswered.
@@ -81,6 +81,7 @@ def question_item(spec: Field, catalogue) -> dict:
 
 def build_questionnaire(kb: KnowledgeBase) -> dict:
     """The Questionnaire, validated by fhir.resources."""
+    check_types(kb, ITEM_TYPES, "ITEM_TYPES in triage/interop/questionnaire.py")
     catalogue = kb.catalogue
     items = [{"linkId": "disclaimer", "type": "display", "text": DISCLAIMER}]
     for section in sections(kb):

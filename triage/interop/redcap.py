@@ -16,7 +16,7 @@ from typing import Any
 
 from triage.assessment import DISCLAIMER
 from triage.catalogue import Catalogue, Field
-from triage.interop.layout import sections
+from triage.interop.layout import check_types, sections
 from triage.knowledge import KnowledgeBase
 
 COLUMNS = [
@@ -63,6 +63,7 @@ def branching_logic(spec: Field, catalogue: Catalogue) -> str:
 
 
 def dictionary_rows(kb: KnowledgeBase) -> list[dict]:
+    check_types(kb, FIELD_TYPES, "FIELD_TYPES in triage/interop/redcap.py")
     catalogue = kb.catalogue
     blank = dict.fromkeys(COLUMNS, "")
     rows = [

@@ -135,7 +135,7 @@ def contract_of(resource: dict, catalogue: Catalogue) -> tuple[dict, list[Proble
         key, value = _value(answers[0]) if answers else (None, None)
         if key is None:
             continue
-        allowed = ANSWER_TYPES[spec.type]
+        allowed = ANSWER_TYPES.get(spec.type, ("valueString",))
         if key not in allowed:
             problems.append(Problem(link_id, value, f"is answered with {key}, but this question takes "
                                     f"{' or '.join(allowed)}", accepted=" or ".join(allowed)))

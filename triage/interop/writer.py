@@ -13,7 +13,13 @@ class FHIRBundles(Format):
     name = "fhir"
 
     def __init__(self, kb=None):
-        self.kb = kb or load_knowledge()
+        self._kb = kb            # the scorer's knowledge base; the installed one if none is given
+
+    @property
+    def kb(self):
+        if self._kb is None:
+            self._kb = load_knowledge()
+        return self._kb
 
     def entry(self, result):
         if isinstance(result, ErrorRow):
