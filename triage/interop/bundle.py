@@ -18,7 +18,7 @@ from triage.assessment import DISCLAIMER, Assessment
 from triage.forms import Form, Problem
 from triage.interop import terminology as t
 from triage.interop.fhirmodels import validate
-from triage.interop.response import build_response, stable_uuid
+from triage.interop.response import response_of, stable_uuid
 from triage.knowledge import KnowledgeBase
 
 # Triage level -> DetectedIssue.severity (high | moderate | low).
@@ -86,7 +86,7 @@ def _bundle(form_id: str | None, version: str, entries: list[tuple[str, dict]]) 
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
-        "entry": [{"fullUrl": url, "resource": validate(resource)} for url, resource in entries],
+        "entry": [{"fullUrl": url, "resource": resource} for url, resource in entries],
     }
     if form_id is not None:
         bundle["identifier"] = {"system": t.FORM_ID_SYSTEM, "value": str(form_id)}
@@ -94,11 +94,11 @@ def _bundle(form_id: str | None, version: str, entries: list[tuple[str, dict]]) 
 
 
 def assessment_bundle(result: Assessment, kb: KnowledgeBase) -> dict:
-    """The Bundle of one assessed form (every resource validated by fhir.resources)."""
+    """The Bundle of one assessed form (validated by fhir.resources, every entry with it)."""
     form_id = result.form_id
     key = (str(form_id), result.kb_version)
     response_url = stable_uuid("QuestionnaireResponse", *key)
-    response = build_response(Form(form_id, result.answers), kb)
+    response = response_of(Form(form_id, result.answers), kb)
     entries = [(response_url, response),
                (stable_uuid("RiskAssessment", *key), risk_assessment(result, kb, response_url, form_id))]
     for flag in result.red_flags:

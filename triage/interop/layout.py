@@ -80,8 +80,21 @@ def _requirements_first(fields: list[Field], catalogue, pool) -> list[Field]:
     return ordered
 
 
+_SECTIONS: dict[int, tuple] = {}
+
+
 def sections(kb: KnowledgeBase) -> list[Section]:
-    """The instrument's sections in order; every answerable field is in exactly one."""
+    """The instrument's sections in order; every answerable field is in exactly one.
+
+    Worked out once per knowledge base: every Bundle of a batch writes its response in it.
+    """
+    cached = _SECTIONS.get(id(kb))
+    if cached is None or cached[0] is not kb:
+        cached = _SECTIONS[id(kb)] = (kb, _sections(kb))
+    return list(cached[1])
+
+
+def _sections(kb: KnowledgeBase) -> list[Section]:
     catalogue = kb.catalogue
     order = catalogue.names
     urgency = _urgency(kb)

@@ -111,5 +111,5 @@ def code_system_bundle(kb: KnowledgeBase) -> dict:
         "resourceType": "Bundle",
         "id": "kneetriage-code-systems",
         "type": "collection",
-        "entry": [{"fullUrl": cs["url"], "resource": validate(cs)} for cs in t.code_systems(kb)],
+        "entry": [{"fullUrl": cs["url"], "resource": cs} for cs in t.code_systems(kb)],
     })

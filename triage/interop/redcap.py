@@ -106,7 +106,18 @@ def _key(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
 
+_LABELS: dict[int, tuple] = {}
+
+
 def _label_maps(catalogue: Catalogue) -> tuple[dict, dict]:
+    """Field labels -> names, and per field, choice labels -> codes (once per catalogue)."""
+    cached = _LABELS.get(id(catalogue))
+    if cached is None or cached[0] is not catalogue:
+        cached = _LABELS[id(catalogue)] = (catalogue, _build_label_maps(catalogue))
+    return cached[1]
+
+
+def _build_label_maps(catalogue: Catalogue) -> tuple[dict, dict]:
     headers, values = {}, {}
     for spec in catalogue.answerable():
         headers[_key(spec.clinician if spec.is_exam else spec.patient)] = spec.name

@@ -204,6 +204,11 @@ def _answer(spec: Field, value: Any) -> dict:
 
 def build_response(form, kb: KnowledgeBase) -> dict:
     """The QuestionnaireResponse that answers our Questionnaire as ``form`` does (validated)."""
+    return validate(response_of(form, kb))
+
+
+def response_of(form, kb: KnowledgeBase) -> dict:
+    """The same, not yet validated (a Bundle that holds it validates it with the rest)."""
     groups = []
     for section in sections(kb):
         items = [{"linkId": spec.name, "text": spec.clinician if spec.is_exam else spec.patient,
@@ -219,4 +224,4 @@ def build_response(form, kb: KnowledgeBase) -> dict:
     }
     if form.form_id is not None:
         response["identifier"] = {"system": t.FORM_ID_SYSTEM, "value": str(form.form_id)}
-    return validate(response)
+    return response
