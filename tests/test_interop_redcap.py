@@ -4,6 +4,12 @@ The sample exports are written to REDCap's documented export formats: a raw CSV 
 variable names as headers, the coded values and the instrument's `<form>_complete` column; a
 label export (rawOrLabel=label, rawOrLabelHeaders=label; REDCapR's redcap_read documents both)
 has the field labels as headers and the choice labels as values.
+
+Documentation: the data dictionary's columns,
+https://bdeveer.github.io/REDCap_KB_RAG/RC-FD-08_Data-Dictionary-Column-Reference-and-Advanced-Techniques/
+and Vanderbilt's data dictionary guide (the first field is the record identifier; variable
+names are lower case letters, digits and underscores); raw and label exports,
+https://rdrr.io/cran/REDCapR/man/redcap_report.html (raw_or_label, raw_or_label_headers).
 """
 
 import csv

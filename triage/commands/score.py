@@ -98,6 +98,8 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
 
     INPUT is a CSV file with a header row (comma, semicolon or tab), a JSON array or a JSON
     Lines file; give several to score them one after the other, and - for standard input.
+    FHIR QuestionnaireResponses (one, a Bundle, NDJSON) and REDCap exports are read too
+    (docs/interop.md).
     A row that does not follow the intake-form contract becomes a row with status "error"
     and a message naming the row, the field, the value and the accepted values; the other
     rows still score. A form without a form_id gets its row number (FILE:ROW with several
