@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 
+from tests.strategies import forms
 from triage.assess import assess
 from triage.cli import cli
 from triage.forms import FormError, parse_form
+from triage.interop import redcap
 from triage.interop import terminology as t
 from triage.interop.bundle import assessment_bundle
 from triage.interop.fhirmodels import model
-from triage.interop.layout import EXAM, WARNING_SIGNS, sections
+from triage.interop.layout import EXAM, WARNING_SIGNS
 from triage.interop.questionnaire import build_questionnaire, code_system_bundle
 from triage.interop.response import build_response, contract_of, parse_response
 from triage.knowledge import load_knowledge
@@ -259,6 +262,9 @@ def test_malformed_responses_name_the_link_id_the_value_and_what_is_accepted(kb)
     assert p.field == "onset" and "several answers" in p.message
     [p] = problems_of(kb, {**good, "status": "done"})
     assert p.field == "status" and "completed" in p.accepted
+    [p] = problems_of(kb, {**good, "questionnaire": "http://example.org/Questionnaire/phq-9|1"})
+    assert p.field == "questionnaire" and p.accepted == t.QUESTIONNAIRE_URL
+    assert problems_of(kb, {**good, "questionnaire": f"{t.QUESTIONNAIRE_URL}|any-version"}) == []
 
 
 def test_a_contract_error_in_a_response_reads_as_the_contract_says_it(kb):
@@ -397,11 +403,6 @@ def test_assess_names_the_link_id_of_a_bad_answer(runner, tmp_path):
 
 
 # -- properties ---------------------------------------------------------------------------------
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-from tests.strategies import forms  # noqa: E402
-from triage.interop import redcap  # noqa: E402
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -82,7 +82,7 @@ def detected_issue(flag, kb: KnowledgeBase, basis_url: str) -> dict:
     }
 
 
-def _bundle(form_id: str | None, version: str, entries: list[tuple[str, dict]]) -> dict:
+def _bundle(form_id: str | None, entries: list[tuple[str, dict]]) -> dict:
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -103,7 +103,7 @@ def assessment_bundle(result: Assessment, kb: KnowledgeBase) -> dict:
                (stable_uuid("RiskAssessment", *key), risk_assessment(result, kb, response_url, form_id))]
     for flag in result.red_flags:
         entries.append((stable_uuid("DetectedIssue", flag.id, *key), detected_issue(flag, kb, response_url)))
-    return _bundle(form_id, result.kb_version, entries)
+    return _bundle(form_id, entries)
 
 
 def error_bundle(form_id: str | None, where: str, problems: list[Problem], describe) -> dict:
@@ -118,7 +118,7 @@ def error_bundle(form_id: str | None, where: str, problems: list[Problem], descr
                "text": {"status": "generated",
                         "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{_escape(where)}: this form could '
                                f'not be assessed.</p><p>{_escape(DISCLAIMER)}</p></div>'}}
-    return _bundle(form_id, "", [(stable_uuid("OperationOutcome", str(form_id), where), outcome)])
+    return _bundle(form_id, [(stable_uuid("OperationOutcome", str(form_id), where), outcome)])
 
 
 def _escape(text: str) -> str:

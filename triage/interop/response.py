@@ -114,6 +114,11 @@ def contract_of(resource: dict, catalogue: Catalogue) -> tuple[dict, list[Proble
     except ValidationError as error:
         return {}, _structure_problems(resource, error), form_id
     problems: list[Problem] = []
+    answered = str(resource.get("questionnaire") or "").split("|", 1)[0]
+    if answered and answered != t.QUESTIONNAIRE_URL:
+        # Another form's linkIds may look like ours and mean something else.
+        problems.append(Problem("questionnaire", resource["questionnaire"], f"a response to {answered!r}, not to "
+                                f"the kneetriage intake form", accepted=t.QUESTIONNAIRE_URL))
     if resource.get("status") not in STATUSES:
         problems.append(Problem("status", resource.get("status"), f"{resource.get('status')!r} is not accepted; "
                                 f"accepted values: {', '.join(STATUSES)}", ", ".join(STATUSES)))
