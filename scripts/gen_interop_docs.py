@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "interop.md"
 BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w.:/-]+) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.DOTALL)
 SAMPLE_FIELD = "injury_mechanism"       # a dependent choice question: enableWhen, answers, help
+SAMPLE_VARIABLES = ("record_id", "kneetriage_disclaimer", "onset", "injury_mechanism", "age", "exam_ober")
 
 
 def _fence(text: str, lang: str) -> str:
@@ -68,8 +69,11 @@ def samples() -> dict[str, str]:
                                    f"`{redcap.FIELD_TYPES[t][1]}` with min and max" if redcap.FIELD_TYPES[t][1] else "",
                                    "`value, label \\| ...`" if redcap.FIELD_TYPES[t][0] == "radio" else
                                    ("REDCap's own `1, Yes \\| 0, No`" if t == "yesno" else "")] for t in types])
-    head = redcap.dictionary_csv(kb).splitlines()[:5]
-    out["redcap-dictionary-head"] = _fence("\n".join(head), "csv")
+    # The header, the two fields every dictionary starts with, and a few telling rows (named, so
+    # that fields added to the catalogue do not change the sample).
+    lines = redcap.dictionary_csv(kb).splitlines()
+    shown = [line for line in lines[1:] if line.split(",", 1)[0] in SAMPLE_VARIABLES]
+    out["redcap-dictionary-head"] = _fence("\n".join([lines[0]] + shown), "csv")
     scored = _run(["score", str(ROOT / "examples" / "redcap" / "export.csv"), "--format", "csv", "--quiet"])
     out["redcap-scored"] = _fence("\n".join(",".join(line.split(",")[:7]) for line in scored.splitlines()), "csv")
     for name in ("examples/fhir/response.json", "examples/redcap/export.csv"):
