@@ -121,3 +121,16 @@ def test_the_dictionary_command_writes_a_file(runner, tmp_path, kb):
     result = runner.invoke(cli, ["redcap", "dictionary", "-o", str(out)])
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8") == redcap.dictionary_csv(kb)
+
+
+def test_an_ambiguous_label_is_not_guessed(kb):
+    from dataclasses import replace
+
+    from triage.catalogue import Catalogue
+
+    side = kb.catalogue["side"]
+    clash = replace(side, value_labels={"left": "one knee", "right": "one knee", "both": "left"})
+    catalogue = Catalogue(tuple(clash if f.name == "side" else f for f in kb.catalogue))
+    assert redcap.contract_of({"record_id": "1", "side": "one knee"}, catalogue)["side"] == "one knee"
+    # "left" is a code of its own, so it keeps its meaning, though it is the label of "both".
+    assert redcap.contract_of({"record_id": "1", "side": "left"}, catalogue)["side"] == "left"

@@ -117,11 +117,24 @@ def _label_maps(catalogue: Catalogue) -> tuple[dict, dict]:
     return cached[1]
 
 
+def _unique(pairs) -> dict:
+    """key -> value for the keys that occur once: an ambiguous label is left for parse_form to
+    reject rather than guessed."""
+    found: dict = {}
+    for key, value in pairs:
+        found.setdefault(key, []).append(value)
+    return {key: values[0] for key, values in found.items() if len(values) == 1}
+
+
 def _build_label_maps(catalogue: Catalogue) -> tuple[dict, dict]:
-    headers, values = {}, {}
-    for spec in catalogue.answerable():
-        headers[_key(spec.clinician if spec.is_exam else spec.patient)] = spec.name
-        values[spec.name] = {_key(_label(spec.label(v))): v for v in spec.choices()}
+    fields = catalogue.answerable()
+    headers = _unique((_key(f.clinician if f.is_exam else f.patient), f.name) for f in fields)
+    values = {}
+    for spec in fields:
+        codes = {_key(v) for v in spec.choices()}
+        # A label that is another choice's code would change its meaning: codes win.
+        labels = _unique((_key(_label(spec.label(v))), v) for v in spec.choices())
+        values[spec.name] = {label: v for label, v in labels.items() if label not in codes or label == _key(v)}
     return headers, values
 
 
