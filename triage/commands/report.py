@@ -187,9 +187,10 @@ def command(input_file, output, fmt, audience, templates, report_date, rules_dir
     """Write the report of one intake form, or of every form in a batch.
 
     INPUT is one form (a JSON object, or a FHIR QuestionnaireResponse) or a batch (CSV, JSON
-    array, JSON Lines, a FHIR Bundle or NDJSON, a REDCap export); - reads standard input. One form goes to -o FILE or standard output. A batch needs -o FOLDER:
-    one report per form and an index page that links them and lists the forms with errors
-    (the exit status is then 1).
+    array, JSON Lines, a FHIR Bundle or NDJSON, a REDCap export); - reads standard input.
+    One form goes to -o FILE or standard output. A batch needs -o FOLDER: one report per
+    form and an index page that links them and lists the forms with errors (the exit status
+    is then 1).
     """
     fmt = _format_for(fmt, output)
     when = _date(report_date)
