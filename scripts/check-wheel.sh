@@ -22,4 +22,10 @@ printf '{"form_id": "wheel-check", "pain_location": "lateral", "onset": "gradual
 grep -q "does not replace" report.html
 "$work/venv/bin/kneetriage" score form.json --input-format json -o scored.csv --quiet
 echo "score: $(wc -l < scored.csv) lines"
+# FHIR and REDCap (triage/interop) from the installed wheel.
+"$work/venv/bin/kneetriage" fhir questionnaire -o questionnaire.json
+"$work/venv/bin/kneetriage" assess form.json --format fhir > bundle.json
+grep -q '"RiskAssessment"' bundle.json
+"$work/venv/bin/kneetriage" redcap dictionary -o dictionary.csv
+echo "redcap dictionary: $(wc -l < dictionary.csv) lines"
 echo "wheel check: ok"

@@ -372,9 +372,10 @@ def rows_of(path: str, text: io.TextIOBase, *, input_format: str | None = None,
     source = display_name(path)
     peeked = Peeked(text)
     fmt = detect_format(path, peeked, input_format)
-    if fmt == "csv":
-        return read_csv(source, peeked, delimiter)
-    return READERS[fmt](source, peeked)
+    rows = read_csv(source, peeked, delimiter) if fmt == "csv" else READERS[fmt](source, peeked)
+    # FHIR QuestionnaireResponses (one, a Bundle, NDJSON) and REDCap exports become contract forms.
+    from triage.interop.rows import adapt_rows
+    return adapt_rows(rows)
 
 
 def _close(path: str, text: io.TextIOWrapper) -> None:

@@ -60,7 +60,7 @@ class Scorer:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.kb = load_knowledge(settings.rules_dir)
-        self.format = make_format(settings.output_format, [c.id for c in self.kb.conditions])
+        self.format = make_format(settings.output_format, [c.id for c in self.kb.conditions], kb=self.kb)
         get_engine(self.kb)          # build the engine now rather than on the first form
 
     def default_id(self, row: Row) -> str:

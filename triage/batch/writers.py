@@ -19,7 +19,7 @@ from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
 from triage.forms import Problem
 
-OUTPUT_FORMATS = ("csv", "jsonl", "json", "table")
+OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -167,7 +167,10 @@ class Table(Format):
                 f"{screen:<14} {flags}\n")
 
 
-def make_format(name: str, condition_ids: list[str]) -> Format:
+def make_format(name: str, condition_ids: list[str], kb=None) -> Format:
+    if name == "fhir":          # one FHIR Bundle per line (triage/interop)
+        from triage.interop.writer import FHIRBundles
+        return FHIRBundles(kb)
     if name == "csv":
         return FlatCSV(condition_ids)
     if name == "table":

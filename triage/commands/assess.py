@@ -8,7 +8,8 @@ import sys
 import click
 
 from triage.assess import assess
-from triage.forms import FormError, parse_form
+from triage.forms import FormError
+from triage.interop.intake import parse_any
 from triage.knowledge import load_knowledge
 
 
@@ -71,11 +72,13 @@ def render_text(result, kb) -> str:
 
 @click.command("assess")
 @click.argument("form_file", type=click.Path(allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "fhir"]), default="text", show_default=True,
+              help="fhir: a FHIR R4 Bundle (RiskAssessment, DetectedIssues; docs/interop.md).")
 def command(form_file, fmt):
-    """Assess one intake form (a JSON object in the intake-form contract; - for stdin)."""
+    """Assess one intake form (a JSON object in the intake-form contract, or a FHIR
+    QuestionnaireResponse; - for stdin)."""
     try:
-        form = parse_form(_read_form(form_file))
+        form = parse_any(_read_form(form_file))
     except FormError as error:
         for problem in error.problems:
             click.echo(f"{form_file}: {problem}", err=True)
@@ -83,5 +86,8 @@ def command(form_file, fmt):
     result = assess(form)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    elif fmt == "fhir":
+        from triage.interop.bundle import assessment_bundle
+        click.echo(json.dumps(assessment_bundle(result, load_knowledge()), indent=2))
     else:
         click.echo(render_text(result, load_knowledge()))

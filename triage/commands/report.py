@@ -18,6 +18,7 @@ from triage.assessment import DISCLAIMER
 from triage.atomic import AtomicFile
 from triage.batch.readers import STDIN, InputError, read_rows
 from triage.forms import FormError, parse_form
+from triage.interop.intake import parse_any
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.management import ManagementError
 from triage.report import (
@@ -55,6 +56,8 @@ def _single_form(data: bytes) -> dict | None:
         value = json.loads(text)
     except ValueError:
         return None        # JSON Lines, or broken JSON: the batch reader reports it by line
+    if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+        return None        # a FHIR Bundle holds many forms: a batch
     return value if isinstance(value, dict) else None
 
 
@@ -85,7 +88,7 @@ class _Reporter:
 
 def _one(reporter: _Reporter, mapping: dict, source: str, output: str | None) -> None:
     try:
-        form = parse_form(mapping)
+        form = parse_any(mapping, reporter.kb)    # a contract form or a QuestionnaireResponse
     except FormError as error:
         for problem in error.problems:
             click.echo(f"{source}: {problem}", err=True)
@@ -183,10 +186,11 @@ def _date(value: str | None) -> str:
 def command(input_file, output, fmt, audience, templates, report_date, rules_dir):
     """Write the report of one intake form, or of every form in a batch.
 
-    INPUT is one form (a JSON object) or a batch (CSV, JSON array, JSON Lines); - reads
-    standard input. One form goes to -o FILE or standard output. A batch needs -o FOLDER:
-    one report per form and an index page that links them and lists the forms with errors
-    (the exit status is then 1).
+    INPUT is one form (a JSON object, or a FHIR QuestionnaireResponse) or a batch (CSV, JSON
+    array, JSON Lines, a FHIR Bundle or NDJSON, a REDCap export); - reads standard input.
+    One form goes to -o FILE or standard output. A batch needs -o FOLDER: one report per
+    form and an index page that links them and lists the forms with errors (the exit status
+    is then 1).
     """
     fmt = _format_for(fmt, output)
     when = _date(report_date)

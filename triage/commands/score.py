@@ -78,7 +78,8 @@ An -o file is written whole or not at all.
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS),
               help="Output format: csv (one line per form, a score column per condition), jsonl or json "
                    "(the full explained assessment), table (for reading). Default: from the -o extension "
-                   "(.csv, .jsonl, .json); on a terminal, table; otherwise jsonl.")
+                   "(.csv, .jsonl, .json); on a terminal, table; otherwise jsonl. fhir: one FHIR R4 Bundle per line "
+                   "(docs/interop.md).")
 @click.option("--input-format", type=click.Choice(FORMATS),
               help="Read every input in this format. Default: from each file's extension, else from its "
                    "first line.")
@@ -97,6 +98,8 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
 
     INPUT is a CSV file with a header row (comma, semicolon or tab), a JSON array or a JSON
     Lines file; give several to score them one after the other, and - for standard input.
+    FHIR QuestionnaireResponses (one, a Bundle, NDJSON) and REDCap exports are read too
+    (docs/interop.md).
     A row that does not follow the intake-form contract becomes a row with status "error"
     and a message naming the row, the field, the value and the accepted values; the other
     rows still score. A form without a form_id gets its row number (FILE:ROW with several
