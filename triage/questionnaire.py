@@ -762,18 +762,26 @@ class Session:
             return self._answer_checklist(key, raw)
         name = key
         value = self.read(name, raw)
+        self._set(name, value)
+        self._close_step(name)
+        return value
+
+    def _set(self, name: str, value: Any) -> None:
+        """Record one field's answer (None: don't know)."""
         self.answers.pop(name, None)
         self.unknown.discard(name)
         if value is None:
             self.unknown.add(name)
         else:
             self.answers[name] = value
-        if name not in self.history:
-            self.history.append(name)
-        if self._redo == name:
+
+    def _close_step(self, key: str) -> None:
+        """After a question or a checklist is answered: into the history, redo done."""
+        if key not in self.history:
+            self.history.append(key)
+        if self._redo == key:
             self._redo, self._previous = None, None
         self._drop_unreachable()
-        return value
 
     def _answer_checklist(self, key: str, raw: Any) -> dict[str, str | None]:
         checklist = self._presented.get(key) if self._redo == key else self._offered.get(key)
@@ -791,18 +799,9 @@ class Session:
         for item in checklist.items:
             direct.update(self._effects(key, item, ticks[item.id]))
         for name, value in direct.items():
-            self.answers.pop(name, None)
-            self.unknown.discard(name)
-            if value is None:
-                self.unknown.add(name)
-            else:
-                self.answers[name] = value
+            self._set(name, value)
         self._direct[key] = direct
-        if key not in self.history:
-            self.history.append(key)
-        if self._redo == key:
-            self._redo, self._previous = None, None
-        self._drop_unreachable()
+        self._close_step(key)
         return ticks
 
     def _effects(self, key: str, item: ChecklistItem, tick: str | None) -> dict[str, Any]:

@@ -16,7 +16,11 @@ RULES = click.option("--rules", "rules_dir", type=click.Path(exists=True, file_o
 
 
 def write_json(document: dict, output: str) -> None:
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+
+
+def write_text(text: str, output: str) -> None:
+    """Write to standard output (-) or atomically to a file, with a clear error if it cannot."""
     if output == "-":
         click.echo(text, nl=False)
         return

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from triage.atomic import AtomicFile
-from triage.commands.fhir import OUTPUT, RULES, generate, knowledge
+from triage.commands.fhir import OUTPUT, RULES, generate, knowledge, write_text
 
 
 @click.group("redcap")
@@ -23,13 +22,4 @@ def dictionary(output, rules_dir):
     """Write the intake instrument as a REDCap data dictionary (CSV, REDCap's 18 columns)."""
     from triage.interop.redcap import dictionary_csv
 
-    text = generate(dictionary_csv, knowledge(rules_dir))
-    if output == "-":
-        click.echo(text, nl=False)
-        return
-    try:
-        with AtomicFile(output, binary=True) as out:
-            out.write(text.encode("utf-8"))
-    except OSError as error:
-        raise click.ClickException(f"{output}: cannot be written ({error.strerror})") from None
-    click.echo(f"wrote {output}", err=True)
+    write_text(generate(dictionary_csv, knowledge(rules_dir)), output)
