@@ -315,15 +315,17 @@ class _Builder:
         self.cite = _Citations(kb.references)
 
     def plain(self, text: str) -> str:
-        """For the runner, name conditions and red flags by their patient titles in text written
-        for clinicians."""
+        """For the runner, name conditions, red flags and warning signs by their patient titles in
+        text written for clinicians."""
         if not self.patient:
             return text
-        for spec in sorted([*self.kb.conditions, *self.kb.flags], key=lambda c: -len(c.title)):
-            def name(match, spec=spec):
-                start = match.start() == 0 or text[:match.start()].rstrip().endswith((".", ":"))
-                return spec.patient_title if start else spec.patient_title[:1].lower() + spec.patient_title[1:]
-            text = re.sub(re.escape(spec.title), name, text)
+        pairs = [(s.title, s.patient_title) for s in [*self.kb.conditions, *self.kb.flags]]
+        pairs += [(i.title, i.patient) for i in self.kb.screen.items]
+        for title, patient in sorted(pairs, key=lambda pair: -len(pair[0])):
+            def name(match, patient=patient):
+                start = match.start() == 0 or text[:match.start()].rstrip().endswith((".", ":", "("))
+                return patient if start else patient[:1].lower() + patient[1:]
+            text = re.sub(re.escape(title), name, text)
         return text
 
     def words(self, point: Point) -> str:
