@@ -425,3 +425,14 @@ def test_a_field_type_without_a_mapping_is_a_clear_error_not_a_traceback(runner,
     for args in (["fhir", "questionnaire"], ["redcap", "dictionary"]):
         result = runner.invoke(cli, args + ["--rules", str(rules)])
         assert result.exit_code == 1 and "when_seen (date)" in result.output and "Traceback" not in result.output
+
+
+def test_the_risk_assessment_says_which_warning_signs_were_not_asked():
+    from triage.assess import assess
+    from triage.interop.bundle import risk_assessment
+    from triage.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    result = assess({"form_id": "thin", "pain_location": "lateral"})
+    notes = [n["text"] for n in risk_assessment(result, kb, "urn:uuid:x", "thin")["note"]]
+    assert any("not asked, so not known to be absent" in n and "Hot, red knee" in n for n in notes)

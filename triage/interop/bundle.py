@@ -29,6 +29,15 @@ def _level_extension(kb: KnowledgeBase, level_id: str) -> list[dict]:
     return [{"url": t.TRIAGE_LEVEL_EXTENSION, "valueCodeableConcept": t.level_concept(kb, level_id)}]
 
 
+def _screen_words(result: Assessment, kb: KnowledgeBase) -> str:
+    """The warning-sign screen in one sentence: what was not asked is never reported as absent."""
+    screen, total = result.screen, len(kb.screen.items)
+    if not screen.not_asked:
+        return f"Warning-sign screen: all {total} warning signs were checked."
+    return (f"Warning-sign screen: {len(screen.checked)} of {total} checked; not asked, so not known to be "
+            f"absent: {'; '.join(screen.not_asked_titles)}.")
+
+
 def _subject(form_id: str | None) -> dict:
     # An intake form names no patient; RiskAssessment.subject is required, so the reference
     # says whose form it is in words (a clinic's system replaces it with its own Patient).
@@ -66,7 +75,7 @@ def risk_assessment(result: Assessment, kb: KnowledgeBase, basis_url: str, form_
             "rationale": _rationale(c),
         } for c in result.differential],
         "mitigation": f"{result.triage.label} ({result.triage_level}): {result.triage.action} Why: {reasons}",
-        "note": [{"text": result.outcome_text}, {"text": result.disclaimer}],
+        "note": [{"text": result.outcome_text}, {"text": _screen_words(result, kb)}, {"text": result.disclaimer}],
     }
 
 
