@@ -1,0 +1,125 @@
+"""Decoding JSON forms strictly: a repeated key, a huge number or deep nesting is a problem
+with the form, never a silent choice or a crash.
+
+``json.loads`` keeps the last of two equal keys, so {"night_pain": "yes", "night_pain": "no"}
+would lose a warning sign; it raises ValueError past 4,300 digits and RecursionError past
+about 1,000 levels. Every JSON reader (batch, assess, report, ask --answers) decodes here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from triage.forms import Problem
+from triage.safetext import short_repr
+
+# A whole number longer than this is kept as its text: the field then rejects it by name.
+_MAX_INT_DIGITS = 40
+
+
+class _Object(dict):
+    """A decoded JSON object that remembers the keys it was given more than once."""
+
+    __slots__ = ("repeated",)
+
+
+def _object(pairs: list) -> dict:
+    value = _Object(pairs)
+    value.repeated = {}
+    if len(value) != len(pairs):
+        for key, item in pairs:
+            value.repeated.setdefault(key, []).append(item)
+        value.repeated = {k: v for k, v in value.repeated.items() if len(v) > 1}
+    return value
+
+
+def _int(text: str):
+    return int(text) if len(text) <= _MAX_INT_DIGITS else text
+
+
+DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int)
+
+
+class JSONFormError(ValueError):
+    """JSON that cannot be read as a form; ``problems`` say why, by field where there is one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def decode_problem(error: Exception) -> Problem:
+    """The problem for an exception raised while decoding JSON."""
+    if isinstance(error, RecursionError):
+        return Problem("(form)", None, "is nested too deeply to read (a form is one flat object of "
+                       "field names and values)", accepted="a flat JSON object")
+    if isinstance(error, json.JSONDecodeError):
+        return Problem("(form)", None, f"not valid JSON ({error.msg}, line {error.lineno} column {error.colno})",
+                       accepted="a JSON object")
+    return Problem("(form)", None, f"not valid JSON ({error})", accepted="a JSON object")
+
+
+def repeated_keys(value) -> list[Problem]:
+    """A problem for each key given more than once in a form (the top-level object)."""
+    repeated = getattr(value, "repeated", None)
+    if not repeated:
+        return []
+    return [Problem(str(key), None, f"the form gives this field {len(items)} times ("
+                    + ", ".join(short_repr(i) for i in items) + "), so its value is ambiguous",
+                    accepted="each field once") for key, items in repeated.items()]
+
+
+def loads(text: str):
+    """Decode JSON as ``json.loads`` does, or raise JSONFormError (decoding or repeated keys)."""
+    try:
+        value = DECODER.decode(text)
+    except (ValueError, RecursionError) as error:
+        raise JSONFormError([decode_problem(error)]) from None
+    problems = repeated_keys(value)
+    if problems:
+        raise JSONFormError(problems)
+    return value
+
+
+# Where an object or array ends, found without decoding it, so that one element that does not
+# decode (nested too deeply, broken inside) can be reported and the next one read.
+_STRUCTURE = re.compile(r'[][{}"]')
+_IN_STRING = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+
+
+class ElementEnd:
+    """Counts brackets outside strings, fed the text as it arrives; ``pos`` is where it got to."""
+
+    def __init__(self, pos: int):
+        self.pos = pos
+        self.depth = 0
+        self.in_string = False
+
+    def scan(self, text: str) -> bool:
+        """Scan on from ``pos``; True once the element has closed (``pos`` is just after it)."""
+        pos = self.pos
+        while True:
+            if self.in_string:
+                end = _IN_STRING.match(text, pos).end()
+                if end >= len(text) or text[end] != '"':      # the string goes on past what was read
+                    self.pos = end
+                    return False
+                pos, self.in_string = end + 1, False
+            found = _STRUCTURE.search(text, pos)
+            if not found:
+                self.pos = len(text)
+                return False
+            char, pos = found.group(), found.end()
+            if char == '"':
+                self.in_string = True
+            elif char in "[{":
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth <= 0:
+                    self.pos = pos
+                    return True
+
+    def shift(self, by: int) -> None:
+        self.pos -= by
