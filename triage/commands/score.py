@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
-from triage.batch.runner import Settings, default_cpu_count, score_rows
+from triage.batch.runner import Settings, WorkerDied, default_cpu_count, score_rows
+from triage import exits
 from triage.batch.summary import Progress, Tally
 from triage.atomic import AtomicFile
 from triage.batch.writers import OUTPUT_FORMATS, make_format, output_format
@@ -20,7 +21,8 @@ EXIT_OK = 0               # every row scored
 EXIT_ROW_ERRORS = 1       # the output is complete, but some rows are errors
 EXIT_USAGE = 2            # a bad option or an input that cannot be opened (click's own status)
 EXIT_NOT_FINISHED = 3     # the output could not be written; an -o file is left untouched
-EXIT_INTERRUPTED = 130    # Ctrl-C; an -o file is left untouched
+EXIT_WORKER_DIED = exits.WORKER_DIED   # a worker was killed; an -o file is left untouched
+EXIT_INTERRUPTED = 130    # Ctrl-C (129 SIGHUP, 143 SIGTERM); an -o file is left untouched
 
 DELIMITER_NAMES = {"comma": ",", ",": ",", "semicolon": ";", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}
 
@@ -139,13 +141,22 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         score_rows(source.rows(), settings, workers or default_cpu_count(), write)
         sink.write(layout.footer)
         sink.commit()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:      # Ctrl-C, or SIGTERM / SIGHUP (exits.SignalExit)
         sink.discard()
         if progress:
             progress.finish()       # clear the bar before the message
-        click.echo(f"Interrupted after {tally.rows:,} forms; "
+        how = "Interrupted" if not isinstance(error, exits.SignalExit) else f"Stopped by {error}"
+        click.echo(f"{how} after {tally.rows:,} forms; "
                    + (f"{output} was not written." if output != STDIN else "the output is incomplete."), err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exits.interrupt_status(error))
+    except WorkerDied as error:
+        sink.discard()
+        if progress:
+            progress.finish()
+        click.echo(f"Error: {error}, after {tally.rows:,} forms; "
+                   + (f"{output} was not written." if output != STDIN else "the output is incomplete.")
+                   + " Try again with fewer --workers.", err=True)
+        sys.exit(EXIT_WORKER_DIED)
     except BrokenPipeError:
         # The reader of standard output went away (as `| head` does): stop quietly, and point
         # stdout at /dev/null so that the interpreter's final flush does not complain.
