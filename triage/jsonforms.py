@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 
 from triage.forms import Problem
 from triage.safetext import short_repr
@@ -123,3 +125,49 @@ class ElementEnd:
 
     def shift(self, by: int) -> None:
         self.pos -= by
+
+
+class FormFileError(ValueError):
+    """A file that does not hold one readable JSON form; the message names the file."""
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """The bytes of a form file as text: UTF-8 (a byte-order mark dropped), else FormFileError."""
+    if raw.startswith(_UTF16_BOMS):
+        raise FormFileError(f"{path}: is UTF-16 text; save it as UTF-8")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FormFileError(f"{path}: is not UTF-8 text (byte {error.start + 1} is "
+                            f"{raw[error.start:error.start + 1]!r}); save it as UTF-8") from None
+
+
+def read_form_file(path: str, stdin=None, what: str = "a form") -> dict:
+    """One JSON form from a file (- for standard input), checked as the batch reader checks it.
+
+    Raises FormFileError for a file that cannot be read, is not UTF-8, or is not one JSON
+    object; JSONFormError (with problems by field) for a repeated key or nesting too deep.
+    """
+    try:
+        raw = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
+    except IsADirectoryError:
+        raise FormFileError(f"{path}: is a folder; give the form's file") from None
+    except OSError as error:
+        raise FormFileError(f"{path}: cannot be read ({error.strerror or error})") from None
+    text = decode_text(raw, path)
+    try:
+        value = DECODER.decode(text)
+    except RecursionError as error:
+        raise JSONFormError([decode_problem(error)]) from None
+    except ValueError as error:
+        where = f", line {error.lineno}" if isinstance(error, json.JSONDecodeError) else ""
+        raise FormFileError(f"{path}: not JSON ({getattr(error, 'msg', error)}{where})") from None
+    if not isinstance(value, dict):
+        raise FormFileError(f"{path}: {what} is one JSON object; for many forms use `kneetriage score`")
+    problems = repeated_keys(value)
+    if problems:
+        raise JSONFormError(problems)
+    return value

@@ -65,8 +65,21 @@ def open_text(path: str, stdin: BinaryIO | None = None) -> io.TextIOWrapper:
         binary = (stdin or sys.stdin.buffer) if path == STDIN else open(path, "rb")
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+    _refuse_utf16(path, binary)
     # newline="" because the csv module handles line endings itself (and quoted newlines).
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _refuse_utf16(path: str, binary) -> None:
+    """UTF-16 (as Excel and Notepad save "Unicode text") decodes as UTF-8 into one broken row per
+    line: say it once, for the file, instead."""
+    peek = getattr(binary, "peek", None)
+    head = peek(4)[:4] if peek else b""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and (head[1::2] == b"\0\0" or head[0::2] == b"\0\0")):
+        if path != STDIN:
+            binary.close()
+        raise InputError(f"{display_name(path)}: is UTF-16 text, not UTF-8; save it as UTF-8 "
+                         f"(in Excel: CSV UTF-8)")
 
 
 class Peeked:

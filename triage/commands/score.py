@@ -56,6 +56,10 @@ def _check_paths(inputs: tuple[str, ...], output: str) -> None:
     if list(inputs).count(STDIN) > 1:
         raise click.UsageError("standard input (-) can be read only once")
     if output != STDIN:
+        for given in inputs:
+            if given != STDIN and Path(given).resolve() == Path(output).resolve():
+                raise click.BadParameter(f"{output} is also an input; write the results to another file",
+                                         param_hint="'-o' / '--output'")
         folder = Path(output).resolve().parent
         if not folder.is_dir():
             raise click.BadParameter(f"the folder {str(folder)!r} does not exist", param_hint="'-o' / '--output'")
