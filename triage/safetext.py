@@ -42,7 +42,9 @@ def csv_cell(value):
     (OWASP's advice for CSV injection); non-text values and safe text pass unchanged."""
     if not isinstance(value, str):
         return value
-    value = valid_unicode(value)
+    # A lone CR is not quoted by the csv module (its line end is \n), and a reader would split
+    # the row there: as \n it is quoted, and the row stays one row.
+    value = valid_unicode(value).replace("\r\n", "\n").replace("\r", "\n")
     if value.startswith(_FORMULA_START):
         return "'" + value
     return value
