@@ -142,3 +142,11 @@ def test_every_exit_status_is_documented():
     doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "reliability.md"), encoding="utf-8").read()
     for status, meaning in TABLE:
         assert f"| {status} | {meaning} |" in doc
+
+
+def test_the_table_of_inputs_tried_matches_the_cases(capsys):
+    import runpy
+    runpy.run_path(os.path.join(os.path.dirname(__file__), "hostile_cases.py"), run_name="__main__")
+    table = capsys.readouterr().out
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "reliability.md"), encoding="utf-8").read()
+    assert table.strip() in doc, "docs/reliability.md is stale: paste in `python tests/hostile_cases.py`"

@@ -27,7 +27,7 @@ SIGNALLED = 128         # plus the signal number: 129 SIGHUP, 130 SIGINT (Ctrl-C
 
 TABLE = (
     (OK, "done: every row scored (validate: every case passed)"),
-    (ROW_ERRORS, "done, the output is complete, but some rows are errors (validate: a safety failure)"),
+    (ROW_ERRORS, "done, the output is complete, but some rows are errors (validate: a case failed the bar)"),
     (USAGE, "usage error: a bad option, an input or template that cannot be read; nothing was written"),
     (NOT_WRITTEN, "the output could not be written; an -o file or folder is left as it was"),
     (WORKER_DIED, "a worker process died (killed, out of memory); nothing was written"),

@@ -70,7 +70,8 @@ def _check_paths(inputs: tuple[str, ...], output: str) -> None:
 EPILOG = """\b
 Exit status: 0 every row scored; 1 some rows are errors (the output is
 still complete, one row per form); 2 usage error (bad option, an input
-that cannot be read); 3 the output could not be written; 130 interrupted.
+that cannot be read); 3 the output could not be written; 4 a worker
+process died; 70 internal error; 130 interrupted (129 SIGHUP, 143 SIGTERM).
 An -o file is written whole or not at all.
 """
 
