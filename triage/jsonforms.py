@@ -20,19 +20,21 @@ from triage.safetext import short_repr
 _MAX_INT_DIGITS = 40
 
 
-class _Object(dict):
-    """A decoded JSON object that remembers the keys it was given more than once."""
+class _Repeated(dict):
+    """A decoded JSON object that was given some key more than once (``repeated``: key -> values)."""
 
     __slots__ = ("repeated",)
 
 
 def _object(pairs: list) -> dict:
-    value = _Object(pairs)
-    value.repeated = {}
-    if len(value) != len(pairs):
-        for key, item in pairs:
-            value.repeated.setdefault(key, []).append(item)
-        value.repeated = {k: v for k, v in value.repeated.items() if len(v) > 1}
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value                 # the usual case: a plain dict, nothing more to do
+    value = _Repeated(value)
+    seen: dict = {}
+    for key, item in pairs:
+        seen.setdefault(key, []).append(item)
+    value.repeated = {k: v for k, v in seen.items() if len(v) > 1}
     return value
 
 
@@ -40,7 +42,24 @@ def _int(text: str):
     return int(text) if len(text) <= _MAX_INT_DIGITS else text
 
 
-DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int)
+class _Decoder(json.JSONDecoder):
+    """json.JSONDecoder that notes repeated keys; a number too long for int() (over 4,300
+    digits) is decoded again with long numbers kept as text."""
+
+    def __init__(self):
+        super().__init__(object_pairs_hook=_object)
+        self._patient = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int)
+
+    def raw_decode(self, s, idx=0):
+        try:
+            return super().raw_decode(s, idx)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:           # "Exceeds the limit (4300 digits) for integer string conversion"
+            return self._patient.raw_decode(s, idx)
+
+
+DECODER = _Decoder()
 
 
 class JSONFormError(ValueError):
