@@ -188,6 +188,12 @@ CASES = [
     Case("validate: CSV with a bad byte and a deep JSON", ("validate", "{in}", "{in2}"), 2,
          {"in.csv": b"form_id,age,expected_condition,safe_triage\na\xff,30,pfps,self_care\n",
           "in2.jsonl": jsonl('{"age": ' + DEEP + "}")}, outcome="cases cannot be read: exit 2, clear error"),
+    Case("validate: a vignette that is not UTF-8", ("validate", "{in}"), 2,
+         {"in.yml": b"id: x\nform:\n  age: 30\n\xff: x\n"}, contains=("is not UTF-8 text",),
+         outcome="clear error naming the file"),
+    Case("validate: a vignette nested 2,000 deep", ("validate", "{in}"), 2,
+         {"in.yml": b"a: " + b"[" * 2000 + b"]" * 2000 + b"\n"}, contains=("nothing was validated",),
+         outcome="clear error, no RecursionError"),
 ]
 
 
