@@ -150,3 +150,19 @@ def test_the_table_of_inputs_tried_matches_the_cases(capsys):
     table = capsys.readouterr().out
     doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "reliability.md"), encoding="utf-8").read()
     assert table.strip() in doc, "docs/reliability.md is stale: paste in `python tests/hostile_cases.py`"
+
+
+def test_a_second_scorer_on_the_same_output_is_refused_while_the_first_runs(runner, tmp_path):
+    from triage.outputlock import OutputLock
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(FORM) + "\n")
+    out = tmp_path / "out.csv"
+    first = OutputLock(out).acquire()              # as a running scorer holds it
+    try:
+        result = runner.invoke(cli, ["score", str(source), "-o", str(out), "-q"])
+        assert result.exit_code == 3 and "another kneetriage is writing out.csv" in result.output
+        assert not out.exists()
+    finally:
+        first.release()
+    assert runner.invoke(cli, ["score", str(source), "-o", str(out), "-q"]).exit_code == 0
+    assert _listing(tmp_path) == ["in.jsonl", "out.csv"]          # no lock file left behind

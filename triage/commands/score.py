@@ -12,7 +12,8 @@ from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
 from triage.batch.runner import Settings, WorkerDied, default_cpu_count, score_rows
 from triage import exits
 from triage.batch.summary import Progress, Tally
-from triage.atomic import AtomicFile
+from triage.atomic import AtomicFile, _is_special
+from triage.outputlock import OutputBusy, OutputLock
 from triage.batch.writers import OUTPUT_FORMATS, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
 
@@ -125,6 +126,12 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     tally = Tally()
     progress = Progress(err, source.fraction) if err.isatty() and not quiet else None
 
+    if output != STDIN and not _is_special(Path(output)):
+        try:       # one writer per file: a second run on the same -o is refused, not lost
+            click.get_current_context().call_on_close(OutputLock(output).acquire().release)
+        except OutputBusy as error:
+            click.echo(f"Error: {error}; nothing was written.", err=True)
+            sys.exit(EXIT_NOT_FINISHED)
     try:
         sink = AtomicFile(output) if output != STDIN else _Stdout()
     except OSError as error:
