@@ -166,3 +166,20 @@ def test_a_second_scorer_on_the_same_output_is_refused_while_the_first_runs(runn
         first.release()
     assert runner.invoke(cli, ["score", str(source), "-o", str(out), "-q"]).exit_code == 0
     assert _listing(tmp_path) == ["in.jsonl", "out.csv"]          # no lock file left behind
+
+
+def test_ctrl_c_in_ask_keeps_the_answers_given_so_far_and_exits_130(runner, tmp_path, monkeypatch):
+    target = tmp_path / "s.json"
+    lines = iter(["2", "2"])
+
+    def read(self, prompt="> "):
+        try:
+            return next(lines)
+        except StopIteration:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr(ask_command.Terminal, "read", read)
+    result = runner.invoke(cli, ["ask", "--save", str(target)])
+    assert result.exit_code == 130 and "Traceback" not in result.output
+    assert f"Answers saved to {target}" in result.output
+    assert len(json.loads(target.read_text())) >= 2

@@ -108,6 +108,13 @@ class Dialogue:
             self.finish(complete=False, save=bool(self.save_file))
         except _Quit:
             self.finish(complete=False, save=self.offer_save())
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM) ends the run with its own status; the answers given so far
+            # are kept first, when there is somewhere to keep them.
+            if self.save_file:
+                self.term.say()
+                self.term.say(save_answers(self.session, self.save_file))
+            raise
         except EOFError:
             self.input_ended = True
             self.term.say("End of input: stopping with what is known so far.", fg="yellow")
