@@ -107,7 +107,7 @@ def guarded() -> Iterator[None]:
     except (KeyboardInterrupt, click.exceptions.Abort) as error:
         caught = error if isinstance(error, KeyboardInterrupt) else _cause(error)
         status = interrupt_status(caught if isinstance(caught, KeyboardInterrupt) else None)
-        click.echo(f"\nStopped ({caught or 'interrupted'}); nothing more was written.", err=True)
+        click.echo(f"\nStopped ({str(caught) or 'interrupted'}); nothing more was written.", err=True)
         raise click.exceptions.Exit(status) from None
     except BrokenPipeError:
         _quiet_stdout()

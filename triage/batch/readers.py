@@ -321,8 +321,10 @@ class _JSONText:
 def read_json(source: str, peeked: Peeked) -> Iterator[Row]:
     """The forms of a JSON array, decoded one element at a time so memory stays flat.
 
-    A file holding a single object is read as one form. A syntax error ends the file: JSON
-    cannot be resynchronised after one, so the error row says that the rest was not read.
+    A file holding a single object is read as one form. A form that is broken inside (or too
+    deep, or too large) is an error row of its own and reading goes on after it; only JSON
+    whose next element has no findable end stops the file, and its error row says that the
+    rest was not read.
     """
     text = _JSONText(peeked.chunks())
     first = text.skip_space()

@@ -108,7 +108,7 @@ class Scorer:
 _scorer: Scorer | None = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
     global _scorer
     # Ctrl-C goes to the whole process group; the main process handles it and stops the pool.
     # SIGTERM and SIGHUP end a worker at once (the main process's handlers are inherited by
@@ -116,11 +116,11 @@ def _start_worker(settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
-    _die_with_parent()
+    _die_with_parent(parent)
     _scorer = Scorer(settings)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """On Linux, ask for SIGTERM when the main process dies, even by SIGKILL: no orphan workers."""
     try:
         import ctypes
@@ -128,7 +128,7 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() == 1:         # the parent died before prctl took effect
+        if os.getppid() != parent:    # the parent died before prctl took effect
             os._exit(1)
     except (OSError, AttributeError):
         pass
@@ -172,7 +172,8 @@ def score_rows(rows: Iterable[Row], settings: Settings, workers: int, sink: Sink
     load_knowledge(settings.rules_dir)   # loaded once here, inherited by forked workers
     # concurrent.futures rather than multiprocessing.Pool: when a worker is killed, Pool starts
     # another and waits for the lost chunk for ever; this pool fails every pending chunk at once.
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(settings,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(settings, os.getpid()))
     try:
         pending: deque = deque()
         for chunk in itertools.chain(head, chunks):
