@@ -36,6 +36,9 @@ def _foreign_files(folder: Path) -> list[str]:
 
 def check_target(folder: Path) -> None:
     """FolderError unless ``folder`` is new, empty, or an earlier batch's report folder."""
+    here = Path.cwd()
+    if folder.resolve() == here or folder.resolve() in here.parents:
+        raise FolderError(f"{folder} holds the current folder; give a new folder for the reports")
     if folder.exists() and not folder.is_dir():
         raise FolderError(f"{folder} is a file; a batch needs a folder for its reports")
     if folder.is_dir():
@@ -50,8 +53,8 @@ class ReportFolder:
     """Write files with ``write``; ``commit`` puts them all at the target at once."""
 
     def __init__(self, target: str | Path):
-        self.target = Path(target)
-        check_target(self.target)
+        self.target = Path(target).resolve()     # "-o reports/" and "-o ./reports" alike
+        check_target(Path(target))
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.temporary = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".part",
                                                dir=self.target.parent))
