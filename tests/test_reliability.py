@@ -183,3 +183,18 @@ def test_ctrl_c_in_ask_keeps_the_answers_given_so_far_and_exits_130(runner, tmp_
     assert result.exit_code == 130 and "Traceback" not in result.output
     assert f"Answers saved to {target}" in result.output
     assert len(json.loads(target.read_text())) >= 2
+
+
+@pytest.mark.parametrize("command, status", [("score - <&-", 2), ("assess - <&-", 2),
+                                             ("score {form} --input-format json -q >&-", 3)])
+def test_closed_standard_streams_are_clear_errors(tmp_path, command, status):
+    import shlex
+    import subprocess
+    import sys
+    form = tmp_path / "f.json"
+    form.write_text(json.dumps(FORM))
+    line = f"{shlex.quote(sys.executable)} -m triage " + command.format(form=shlex.quote(str(form)))
+    done = subprocess.run(["sh", "-c", line], stderr=subprocess.PIPE, timeout=60)
+    err = done.stderr.decode()
+    assert done.returncode == status, err
+    assert "is closed" in err and "Traceback" not in err

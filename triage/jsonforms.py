@@ -170,6 +170,8 @@ def read_form_file(path: str, stdin=None, what: str = "a form") -> dict:
     Raises FormFileError for a file that cannot be read, is not UTF-8, or is not one JSON
     object; JSONFormError (with problems by field) for a repeated key or nesting too deep.
     """
+    if path == "-" and stdin is None and sys.stdin is None:
+        raise FormFileError("standard input (-) is closed; give a file, or pipe the form in")
     try:
         raw = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
     except IsADirectoryError:

@@ -61,6 +61,8 @@ def display_name(path: str) -> str:
 
 def open_text(path: str, stdin: BinaryIO | None = None) -> io.TextIOWrapper:
     """The file (or standard input, for -) as text: UTF-8, BOM dropped, newlines untranslated."""
+    if path == STDIN and stdin is None and sys.stdin is None:
+        raise InputError("standard input (-) is closed; give a file, or pipe the forms in")
     try:
         binary = (stdin or sys.stdin.buffer) if path == STDIN else open(path, "rb")
     except OSError as error:

@@ -119,7 +119,10 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     except KnowledgeError as error:
         raise click.UsageError(f"the knowledge base does not load: {error}") from None
     err = sys.stderr
-    fmt = output_format(output, fmt, sys.stdout.isatty())
+    if output == STDIN and sys.stdout is None:
+        click.echo("Error: standard output is closed; give -o FILE.", err=True)
+        sys.exit(EXIT_NOT_FINISHED)
+    fmt = output_format(output, fmt, sys.stdout is not None and sys.stdout.isatty())
     settings = Settings(output_format=fmt, rules_dir=rules_dir, allow_unknown_fields=ignore_unknown_fields,
                         qualified_ids=len(inputs) > 1)
     source = Inputs(list(inputs), input_format=input_format, delimiter=delimiter)
