@@ -188,6 +188,8 @@ CASES = [
     Case("validate: CSV with a bad byte and a deep JSON", ("validate", "{in}", "{in2}"), 2,
          {"in.csv": b"form_id,age,expected_condition,safe_triage\na\xff,30,pfps,self_care\n",
           "in2.jsonl": jsonl('{"age": ' + DEEP + "}")}, outcome="cases cannot be read: exit 2, clear error"),
+    Case("rules show: an id with a bad byte", ("rules", "show", "X\udcff=1"), 2, contains=("no rule",),
+         outcome="usage error (click's default of 1 would mean 'rows are errors')"),
     Case("validate: a vignette that is not UTF-8", ("validate", "{in}"), 2,
          {"in.yml": b"id: x\nform:\n  age: 30\n\xff: x\n"}, contains=("is not UTF-8 text",),
          outcome="clear error naming the file"),

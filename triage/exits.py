@@ -102,7 +102,14 @@ def guarded() -> Iterator[None]:
     try:
         with stop_signals_raise():
             yield
-    except (click.exceptions.Exit, click.ClickException, SystemExit):
+    except click.ClickException as error:
+        # click's own default status is 1, which here means "done, some rows are errors": an
+        # error that stopped the command before its work (no such rule, a knowledge base that
+        # does not load) is a usage error instead.
+        if error.exit_code == 1:
+            error.exit_code = USAGE
+        raise
+    except (click.exceptions.Exit, SystemExit):
         raise
     except (KeyboardInterrupt, click.exceptions.Abort) as error:
         caught = error if isinstance(error, KeyboardInterrupt) else _cause(error)
