@@ -198,3 +198,22 @@ def test_closed_standard_streams_are_clear_errors(tmp_path, command, status):
     err = done.stderr.decode()
     assert done.returncode == status, err
     assert "is closed" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("batch_run", [False, True])
+def test_a_read_only_target_folder_exits_3_with_a_message(runner, batch, tmp_path, monkeypatch, batch_run):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
+
+    # As root a chmod-ed folder is still writable, so the refusal is simulated where files are made.
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(FORM))
+    args = [str(batch), "-o", str(tmp_path / "out")] if batch_run else [str(single), "-o", str(tmp_path / "r.html")]
+    result = runner.invoke(cli, ["report", *args])
+    assert result.exit_code == 3, result.output
+    assert "Permission denied" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.jsonl", "one.json"]
