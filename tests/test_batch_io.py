@@ -141,7 +141,7 @@ def test_a_single_json_object_is_one_form():
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[{"age": 30}, {"age" 31}, {"age": 32}]', "not valid JSON"),
+    ('[{"age": 30}, {"age": 31}, nonsense]', "not valid JSON"),
     ('[{"age": 30} {"age": 31}]', "expected ',' or ']' after form 1"),
     ('[{"age": 30},', "the JSON array is not closed"),
     ('[{"age": 30}] trailing', "unexpected text after the end of the JSON array"),

@@ -424,7 +424,7 @@ def test_a_field_type_without_a_mapping_is_a_clear_error_not_a_traceback(runner,
                                           "patient": "When?", "clinician": "Date"}], sort_keys=False))
     for args in (["fhir", "questionnaire"], ["redcap", "dictionary"]):
         result = runner.invoke(cli, args + ["--rules", str(rules)])
-        assert result.exit_code == 1 and "when_seen (date)" in result.output and "Traceback" not in result.output
+        assert result.exit_code == 2 and "when_seen (date)" in result.output and "Traceback" not in result.output
 
 
 def test_the_risk_assessment_says_which_warning_signs_were_not_asked():

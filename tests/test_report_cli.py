@@ -82,7 +82,7 @@ def test_pdf_without_weasyprint_is_a_clear_error(runner, form_file, tmp_path, mo
 
     monkeypatch.setattr(builtins, "__import__", no_weasyprint)
     result = runner.invoke(cli, ["report", str(form_file), "-o", str(tmp_path / "r.pdf")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2                       # a usage problem: 1 means "some forms are errors"
     assert "pip install 'kneetriage[pdf]'" in result.output and "--format html" in result.output
     assert not (tmp_path / "r.pdf").exists()
 
@@ -165,7 +165,7 @@ def test_a_clinic_template_folder_overrides_one_partial(runner, form_file, tmp_p
 def test_an_undefined_name_in_a_template_is_an_error_naming_it(runner, form_file, tmp_path):
     (tmp_path / "_answers.md.j2").write_text("{{ patient_nmae }}")
     result = runner.invoke(cli, ["report", str(form_file), "--format", "md", "--templates", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "patient_nmae" in result.output and "report-context.md" in result.output
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from triage.paths import RULES_DIR
+from triage.safetext import has_surrogates, short_repr
 from triage.yamlfile import read_yaml
 
 # Spellings accepted besides the canonical values (the contract welcomes these).
@@ -18,6 +20,10 @@ UNKNOWN = {"unknown", "u", "unk", "dont_know", "don't know", "dont know", "not k
 EXAM_POSITIVE = {"positive", "pos", "+"}
 EXAM_NEGATIVE = {"negative", "neg", "-"}
 EXAM_NOT_DONE = {"not_done", "not done", "notdone", "nd"} | UNKNOWN
+
+# A number as text: ASCII digits, an optional fraction and a short exponent. float() alone would
+# also take "1_0", Arabic-Indic or full-width digits and "1e0000001".
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 
 # The canonical values each type accepts, as the error messages list them.
 ACCEPTED = {
@@ -80,6 +86,8 @@ class Field:
         """The canonical value of ``raw`` (None for unknown), or ValueProblem."""
         if raw is None:
             return None
+        if isinstance(raw, (dict, list, tuple, set)):      # no field holds a nested value
+            raise self._problem(raw)
         if isinstance(raw, str):
             text = raw.strip()
             if text == "":
@@ -90,12 +98,15 @@ class Field:
         return reader(text)
 
     def _problem(self, raw: Any) -> ValueProblem:
-        return ValueProblem(f"{raw!r} is not accepted; accepted values: {self.accepted()}", self.accepted())
+        return ValueProblem(f"{short_repr(raw)} is not accepted; accepted values: {self.accepted()}",
+                            self.accepted())
 
     def _read_text(self, raw: Any) -> Any:
-        if isinstance(raw, (dict, list)):
-            raise self._problem(raw)
-        return str(raw)
+        text = str(raw)
+        if has_surrogates(text):
+            raise ValueProblem(f"{short_repr(text)} holds characters that are not text (bytes that were not "
+                               f"UTF-8, or a lone surrogate escape)", "valid UTF-8 text")
+        return text
 
     def _read_yesno(self, raw: Any) -> Any:
         if isinstance(raw, bool):
@@ -139,9 +150,11 @@ class Field:
             raise self._problem(raw)
         if isinstance(raw, str) and raw.strip().lower() in UNKNOWN:
             return None
+        if isinstance(raw, str) and not _NUMBER_TEXT.fullmatch(raw.strip()):
+            raise self._problem(raw)
         try:
             number = float(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):    # OverflowError: an int of 400 digits
             raise self._problem(raw) from None
         if math.isnan(number) or not (self.min <= number <= self.max):
             raise self._problem(raw)

@@ -10,6 +10,7 @@ import click
 
 import triage
 from triage import commands
+from triage.exits import guarded
 
 
 class LazyGroup(click.Group):
@@ -20,6 +21,12 @@ class LazyGroup(click.Group):
         if name not in self.list_commands(ctx):
             return None
         return importlib.import_module(f"triage.commands.{name}").command
+
+    def invoke(self, ctx):
+        # Every subcommand runs guarded: a distinct exit status for each way it can end, never
+        # a traceback (triage/exits.py).
+        with guarded():
+            return super().invoke(ctx)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from triage.catalogue import Catalogue, ValueProblem, load_catalogue
+from triage.safetext import valid_unicode
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def parse_form(mapping: Mapping[str, Any], *, allow_unknown_fields: bool = False
                 continue
             suggestion = nearest_field(name, catalogue)
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
-            problems.append(Problem(name, raw_value, f"unknown field{hint}", accepted="a field of the intake-form contract"))
+            # valid_unicode: a key may be a JSON lone surrogate; the message must still print.
+            problems.append(Problem(valid_unicode(name) or "(blank field name)", raw_value, f"unknown field{hint}",
+                                    accepted="a field of the intake-form contract"))
             continue
         spec = catalogue[name]
         try:

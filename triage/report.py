@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 import triage
 from triage.assessment import Assessment, Finding, RuleUse
+from triage.templatecheck import check_html
 from triage.knowledge import KnowledgeBase
 from triage.management import CommonAdvice, Plan, Point, load_common, load_plan
 from triage.paths import REPORTS_DIR
@@ -643,7 +645,8 @@ def environment(fmt: str, templates_dir: str | Path | None = None) -> Environmen
     loaders += [PrefixLoader({"default": ours}, delimiter=":"), ours]
     options: dict[str, Any] = {"autoescape": True} if fmt == "html" else {
         "autoescape": False, "finalize": md_escape if fmt == "md" else txt_finalize}
-    env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
+    # Sandboxed: a template from --templates is data, and must not reach Python (os, files).
+    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True, **options)
     env.filters["wrap"] = wrap
     env.filters["refs"] = refs
@@ -675,6 +678,8 @@ def render(ctx: ReportContext, fmt: str = "html", templates_dir: str | Path | No
     if fmt != "html":   # tidy records text: no trailing blanks, at most one empty line in a row
         output = "\n".join(line.rstrip() for line in output.split("\n"))
         output = re.sub(r"\n{3,}", "\n\n", output)
+    else:
+        check_html(output)
     _check_safety(output, ctx, fmt)
     return output
 
@@ -722,6 +727,8 @@ def render_index(ctx: IndexContext, fmt: str, templates_dir: str | Path | None =
     """The index page of a batch: one row per form, linking its report or giving its error."""
     fmt = index_format(fmt)
     output = environment(fmt, templates_dir).get_template(f"index.{fmt}.j2").render(ctx.as_template_vars())
+    if fmt == "html":
+        check_html(output)
     say = {"html": lambda s: str(escape(s)), "md": md_escape, "txt": one_line}[fmt]
     if " ".join(say(ctx.disclaimer).split()).casefold() not in " ".join(output.split()).casefold():
         raise ReportError("the index template dropped the disclaimer")

@@ -176,6 +176,12 @@ def load_vignette(path: Path, kb: KnowledgeBase, problems: list[CaseProblem], or
     except YAMLError as error:
         problems.append(CaseProblem(origin, "(file)", f"not valid YAML: {error}"))
         return None
+    except UnicodeDecodeError as error:
+        problems.append(CaseProblem(origin, "(file)", f"is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"))
+        return None
+    except OSError as error:
+        problems.append(CaseProblem(origin, "(file)", f"cannot be read ({error.strerror or error})"))
+        return None
     if not isinstance(raw, Mapping):
         problems.append(CaseProblem(origin, "(file)", "a vignette is a YAML mapping",
                                     ", ".join(VIGNETTE_REQUIRED + VIGNETTE_OPTIONAL)))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator, NamedTuple
 
 from triage.forms import Problem
+from triage.jsonforms import DECODER, ElementEnd, decode_problem, repeated_keys
 
 FORMATS = ("csv", "json", "jsonl")
 EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -28,9 +29,9 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 _CHUNK = 1 << 16
-# A JSON array element (one form) larger than this is taken to be broken rather than unfinished,
-# so a syntax error near the start of a huge file is reported without reading all of it.
-_MAX_ELEMENT = 1 << 20
+# A JSON array element (one form) larger than this is not kept in memory: it becomes one error
+# row, and the reading goes on after it.
+_MAX_ELEMENT = 1 << 22
 # How many lines may come before the first one with content (the header, or the first form).
 _MAX_LEADING_BLANK_LINES = 10_000
 
@@ -60,12 +61,27 @@ def display_name(path: str) -> str:
 
 def open_text(path: str, stdin: BinaryIO | None = None) -> io.TextIOWrapper:
     """The file (or standard input, for -) as text: UTF-8, BOM dropped, newlines untranslated."""
+    if path == STDIN and stdin is None and sys.stdin is None:
+        raise InputError("standard input (-) is closed; give a file, or pipe the forms in")
     try:
         binary = (stdin or sys.stdin.buffer) if path == STDIN else open(path, "rb")
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+    _refuse_utf16(path, binary)
     # newline="" because the csv module handles line endings itself (and quoted newlines).
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _refuse_utf16(path: str, binary) -> None:
+    """UTF-16 (as Excel and Notepad save "Unicode text") decodes as UTF-8 into one broken row per
+    line: say it once, for the file, instead."""
+    peek = getattr(binary, "peek", None)
+    head = peek(4)[:4] if peek else b""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and (head[1::2] == b"\0\0" or head[0::2] == b"\0\0")):
+        if path != STDIN:
+            binary.close()
+        raise InputError(f"{display_name(path)}: is UTF-16 text, not UTF-8; save it as UTF-8 "
+                         f"(in Excel: CSV UTF-8)")
 
 
 class Peeked:
@@ -128,7 +144,7 @@ def _not_utf8(text: str) -> Problem | None:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
         bad = text[error.start:error.end].encode("utf-8", "surrogateescape")
-        return Problem("(encoding)", repr(bad), f"holds bytes that are not UTF-8 text ({bad!r}); "
+        return Problem("(encoding)", bad, f"holds bytes that are not UTF-8 text ({bad!r}); "
                        f"save the file as UTF-8", accepted="UTF-8 text")
     return None
 
@@ -246,11 +262,18 @@ def read_jsonl(source: str, peeked: Peeked) -> Iterator[Row]:
             yield Row(source, number, line_number, problems=(encoding,))
             continue
         try:
-            data = json.loads(line)
+            data = DECODER.decode(line)
+        except RecursionError as error:
+            yield Row(source, number, line_number, problems=(decode_problem(error),))
+            continue
         except ValueError as error:
             message = f"not valid JSON ({getattr(error, 'msg', error)}, column {getattr(error, 'colno', '?')})"
             yield Row(source, number, line_number, problems=(
                 Problem("(line)", _snippet(line), message, accepted="one JSON object per line"),))
+            continue
+        repeated = repeated_keys(data)
+        if repeated:
+            yield Row(source, number, line_number, problems=tuple(repeated), form_id=data.get("form_id"))
             continue
         yield Row(source, number, line_number, data)
 
@@ -266,6 +289,7 @@ class _JSONText:
         self.pos = 0
         self.eof = False
         self._line_at_start = 1            # line number of buf[0]
+        self.dropped = 0                   # characters forgotten before buf[0]
 
     def more(self) -> bool:
         """Read another chunk; False at the end of the input."""
@@ -277,6 +301,7 @@ class _JSONText:
             return False
         if self.pos > _CHUNK:              # forget what has been consumed, now and then
             self._line_at_start += self.buf.count("\n", 0, self.pos)
+            self.dropped += self.pos
             self.buf, self.pos = self.buf[self.pos:], 0
         self.buf += chunk
         return True
@@ -298,10 +323,11 @@ class _JSONText:
 def read_json(source: str, peeked: Peeked) -> Iterator[Row]:
     """The forms of a JSON array, decoded one element at a time so memory stays flat.
 
-    A file holding a single object is read as one form. A syntax error ends the file: JSON
-    cannot be resynchronised after one, so the error row says that the rest was not read.
+    A file holding a single object is read as one form. A form that is broken inside (or too
+    deep, or too large) is an error row of its own and reading goes on after it; only JSON
+    whose next element has no findable end stops the file, and its error row says that the
+    rest was not read.
     """
-    decoder = json.JSONDecoder()
     text = _JSONText(peeked.chunks())
     first = text.skip_space()
     if first == "":
@@ -327,26 +353,15 @@ def read_json(source: str, peeked: Peeked) -> Iterator[Row]:
             yield broken("the JSON array is not closed (the file ends before its ']')", text.line())
             return
         line = text.line()
-        while True:
-            start = text.pos            # reading more may slide the window, so take it afresh
-            try:
-                value, end = decoder.raw_decode(text.buf, start)
-            except ValueError as error:
-                if len(text.buf) - start < _MAX_ELEMENT and text.more():
-                    continue
-                yield broken(f"not valid JSON ({error.msg}) at line {text.line(error.pos)}", line)
-                return
-            # A number (or true, null...) that reaches the end of what was read may go on in
-            # the next chunk; a form object cannot, as it ends with its brace.
-            if end == len(text.buf) and not isinstance(value, (dict, list)) and text.more():
-                continue
-            break
+        try:
+            value, problems = _next_element(text, number + 1)
+        except _Unreadable as error:
+            yield broken(str(error), line)
+            return
         number += 1
-        encoding = _not_utf8(text.buf[start:end])
-        text.pos = end
         form_id = value.get("form_id") if isinstance(value, dict) else None
-        yield Row(source, number, line, None if encoding else value,
-                  (encoding,) if encoding else (), form_id=form_id if encoding else None)
+        yield Row(source, number, line, None if problems else value, problems,
+                  form_id=form_id if problems else None)
         if first == "{":
             break
         char = text.skip_space()
@@ -361,6 +376,78 @@ def read_json(source: str, peeked: Peeked) -> Iterator[Row]:
     if text.skip_space() != "":
         yield broken(f"unexpected text after the end of the JSON {'array' if first == '[' else 'object'}",
                      text.line())
+
+
+class _Unreadable(Exception):
+    """JSON whose next element has no end that can be found: nothing after it can be read."""
+
+
+# A bare value (not a form object) is read whole or taken to be broken within this many characters.
+_MAX_SCALAR = 1 << 17
+
+
+def _next_element(text: _JSONText, number: int) -> tuple[object, tuple]:
+    """The array element at ``text.pos`` and its problems; ``text.pos`` moves past it.
+
+    An object or array is first delimited by counting brackets (strings respected), so one
+    that does not decode (nested too deeply, broken inside, too large) is an error row of its
+    own and the next element is still read.
+    """
+    start = text.pos
+    if text.buf[start] not in "[{":
+        while True:
+            start = text.pos            # reading more may slide the window, so take it afresh
+            try:
+                value, end = DECODER.raw_decode(text.buf, start)
+            except ValueError as error:
+                if len(text.buf) - start < _MAX_SCALAR and text.more():
+                    continue
+                raise _Unreadable(f"not valid JSON ({getattr(error, 'msg', error)}) at line "
+                                  f"{text.line(getattr(error, 'pos', start))}") from None
+            # A number (or true, null...) that reaches the end of what was read may go on.
+            if end == len(text.buf) and text.more():
+                continue
+            text.pos = end
+            return value, ()
+    try:                                 # the usual case: the whole form is in the buffer
+        value, end = DECODER.raw_decode(text.buf, start)
+    except (ValueError, RecursionError):
+        pass
+    else:
+        text.pos = end
+        return value, _element_problems(text.buf[start:end], value)
+    scan = ElementEnd(start)
+    too_large = False
+    while not scan.scan(text.buf):
+        if scan.pos - start > _MAX_ELEMENT:
+            too_large = True             # forget what has been scanned; keep only counting brackets
+            text.pos = start = scan.pos
+        before = text.dropped
+        if not text.more():
+            raise _Unreadable(f"the JSON array is not closed (form {number} does not end before the file does)")
+        scan.shift(text.dropped - before)
+        start -= text.dropped - before
+    end = scan.pos
+    text.pos = end
+    if too_large:
+        return None, (Problem("(form)", None, f"is larger than {_MAX_ELEMENT >> 20} MiB, so it was not read",
+                              accepted=f"a form object under {_MAX_ELEMENT >> 20} MiB"),)
+    try:
+        value, stop = DECODER.raw_decode(text.buf, start)
+        if stop != end:
+            raise json.JSONDecodeError("unexpected text inside the form", text.buf, stop)
+    except RecursionError as error:
+        return None, (decode_problem(error),)
+    except ValueError as error:
+        where = f" at line {text.line(error.pos)}" if hasattr(error, "pos") else ""
+        return None, (Problem("(form)", _snippet(text.buf[start:end]), f"not valid JSON "
+                              f"({getattr(error, 'msg', error)}){where}", accepted="a JSON object"),)
+    return value, _element_problems(text.buf[start:end], value)
+
+
+def _element_problems(raw: str, value) -> tuple:
+    encoding = _not_utf8(raw)
+    return (encoding,) if encoding else tuple(repeated_keys(value))
 
 
 READERS = {"csv": read_csv, "jsonl": read_jsonl, "json": read_json}

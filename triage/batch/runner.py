@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import signal
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -25,6 +27,10 @@ from triage.knowledge import load_knowledge
 
 CHUNK_SIZE = 50
 IN_FLIGHT_PER_WORKER = 4
+
+
+class WorkerDied(Exception):
+    """A worker process ended without finishing its rows (killed by a signal or out of memory)."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +108,39 @@ class Scorer:
 _scorer: Scorer | None = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
     global _scorer
     # Ctrl-C goes to the whole process group; the main process handles it and stops the pool.
+    # SIGTERM and SIGHUP end a worker at once (the main process's handlers are inherited by
+    # fork, and would otherwise raise inside the worker).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    _die_with_parent(parent)
     _scorer = Scorer(settings)
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask for SIGTERM when the main process dies, even by SIGKILL: no orphan workers."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:    # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End every worker now: after a failure, no process may linger or keep writing."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _score_in_worker(rows: list[Row]) -> tuple[str, list[Outcome]]:
@@ -136,18 +170,23 @@ def score_rows(rows: Iterable[Row], settings: Settings, workers: int, sink: Sink
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     load_knowledge(settings.rules_dir)   # loaded once here, inherited by forked workers
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(settings,))
+    # concurrent.futures rather than multiprocessing.Pool: when a worker is killed, Pool starts
+    # another and waits for the lost chunk for ever; this pool fails every pending chunk at once.
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(settings, os.getpid()))
     try:
         pending: deque = deque()
         for chunk in itertools.chain(head, chunks):
-            pending.append(pool.apply_async(_score_in_worker, (chunk,)))
+            pending.append(pool.submit(_score_in_worker, chunk))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                sink(*pending.popleft().get())
+                sink(*pending.popleft().result())
         while pending:
-            sink(*pending.popleft().get())
-        pool.close()
+            sink(*pending.popleft().result())
+    except BrokenProcessPool:
+        _stop_pool(pool)
+        raise WorkerDied("a worker process stopped before finishing its forms (it was killed, perhaps "
+                         "for lack of memory)") from None
     except BaseException:
-        pool.terminate()
+        _stop_pool(pool)
         raise
-    finally:
-        pool.join()
+    pool.shutdown(wait=True)

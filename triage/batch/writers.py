@@ -18,6 +18,7 @@ from typing import Any
 from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
 from triage.forms import Problem
+from triage.safetext import csv_cell, for_display, short_repr, valid_unicode
 
 OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
@@ -35,13 +36,15 @@ class ErrorRow:
 
     @classmethod
     def of(cls, row: Row, form_id: str, problems) -> "ErrorRow":
-        return cls(form_id, row.source, row.number, row.line, tuple(problems))
+        # The id and the file name may hold bytes that were not UTF-8: this row reports them,
+        # and must still be writable, so they become U+FFFD here.
+        return cls(valid_unicode(str(form_id)), valid_unicode(row.source), row.number, row.line, tuple(problems))
 
     @property
     def message(self) -> str:
         """One line naming the place, each field, its value and the accepted values."""
         where = f"{self.source} row {self.row} (line {self.line})"
-        return f"{where}: " + "; ".join(describe(p) for p in self.problems)
+        return valid_unicode(f"{where}: " + "; ".join(describe(p) for p in self.problems))
 
     def to_dict(self) -> dict:
         return {
@@ -51,26 +54,28 @@ class ErrorRow:
             "source": self.source,
             "row": self.row,
             "line": self.line,
-            "problems": [{"field": p.field, "value": _jsonable(p.value), "message": p.message,
-                          "accepted": p.accepted} for p in self.problems],
+            "problems": [{"field": valid_unicode(str(p.field)), "value": _jsonable(p.value),
+                          "message": valid_unicode(p.message), "accepted": p.accepted} for p in self.problems],
         }
 
 
 def describe(problem: Problem) -> str:
     text = f"{problem.field}: {problem.message}"
-    if problem.value is not None and repr(problem.value) not in problem.message:
-        text += f" (value {problem.value!r})"
+    if problem.value is not None and short_repr(problem.value) not in problem.message:
+        text += f" (value {short_repr(problem.value)})"
     if problem.accepted and problem.accepted not in problem.message:
         text += f"; accepted: {problem.accepted}"
     return text
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid_unicode(value)
     try:
         json.dumps(value)
         return value
-    except (TypeError, ValueError):
-        return repr(value)
+    except (TypeError, ValueError, RecursionError):
+        return valid_unicode(short_repr(value))
 
 
 class Format:
@@ -120,7 +125,8 @@ class FlatCSV(Format):
     @staticmethod
     def _line(cells) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        # csv_cell: an id such as =HYPERLINK(...) must reach a spreadsheet as text, not a formula.
+        csv.writer(buffer, lineterminator="\n").writerow([csv_cell(c) for c in cells])
         return buffer.getvalue()
 
     def entry(self, result):
@@ -148,13 +154,13 @@ class Table(Format):
 
     @staticmethod
     def _fit(text: str, width: int) -> str:
-        text = " ".join(str(text).split())          # a form_id may hold a newline
+        text = for_display(" ".join(str(text).split()))   # a form_id may hold a newline, an escape...
         return text if len(text) <= width else text[:width - 1] + "~"
 
     def entry(self, result):
         form = self._fit(result.form_id, self.WIDTHS[0])
         if isinstance(result, ErrorRow):
-            return f"{form:<24} {'ERROR':<19} {result.message}\n"
+            return f"{form:<24} {'ERROR':<19} {for_display(result.message)}\n"
         if result.top_condition:
             leading = f"{result.top_condition} {result.score(result.top_condition):.0%}"
         else:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import click
 
+from triage import exits
 from triage.assessment import Assessment
 from triage.commands.assess import render_text
 from triage.forms import FormError
+from triage.jsonforms import FormFileError, JSONFormError, read_form_file
 from triage.knowledge import KnowledgeBase
 from triage.questionnaire import (
     BASICS, NARROWING, RED_FLAGS, SCREEN, AnswerError, Checklist, Question, Session, interpret,
@@ -39,6 +43,9 @@ KEYS_HINT = "Type a number or a word.  ? help, why we ask  u don't know  b back 
 CHECKLIST_HINT = ("Type none if none of them apply, or the numbers of those that apply (for example: 2 5). "
                   "Put ? before a number you are not sure about (for example: 2 ?7); u if you do not know "
                   "for any of them.")
+# No answer is longer than this; a longer line is cut here, so that a pasted file is not kept
+# in memory or echoed back.
+MAX_LINE = 1000
 
 
 class _Quit(Exception):
@@ -63,13 +70,17 @@ class Terminal:
 
     def read(self, prompt: str = "> ") -> str:
         click.echo(click.style(prompt, bold=True), nl=False)
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(MAX_LINE)
         if not line:
             click.echo()
             raise EOFError
+        if len(line) == MAX_LINE and not line.endswith("\n"):
+            while (rest := sys.stdin.readline(MAX_LINE)) and not rest.endswith("\n"):
+                pass           # skip the rest of an over-long line
         line = line.rstrip("\r\n")
         if not _is_tty(sys.stdin):
-            click.echo(line)   # piped: show the answer, so that the transcript reads as a dialogue
+            # piped: show the answer, so that the transcript reads as a dialogue
+            click.echo(line if len(line) <= 80 else line[:80] + "...")
         return line
 
 
@@ -91,6 +102,7 @@ class Dialogue:
         self.report_file = report_file
         self.stage: str | None = None
         self.stages_seen: set[str] = set()
+        self.input_ended = False     # the answers ran out before the end (exit status 5)
 
     # -- the whole run --
 
@@ -103,7 +115,15 @@ class Dialogue:
             self.finish(complete=False, save=bool(self.save_file))
         except _Quit:
             self.finish(complete=False, save=self.offer_save())
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM) ends the run with its own status; the answers given so far
+            # are kept first, when there is somewhere to keep them.
+            if self.save_file:
+                self.term.say()
+                self.term.say(save_answers(self.session, self.save_file))
+            raise
         except EOFError:
+            self.input_ended = True
             self.term.say("End of input: stopping with what is known so far.", fg="yellow")
             self.finish(complete=False, save=bool(self.save_file))
         else:
@@ -307,10 +327,13 @@ class Dialogue:
         self.term.say()
         self.term.say(render_result(result, self.session, self.kb, self.report_file))
         if save and self.save_file:
-            write_form(self.session, self.save_file)
-            self.term.say(f"Answers saved to {self.save_file} (resume with --answers {self.save_file}).")
+            self.term.say(save_answers(self.session, self.save_file))
         if self.report_file:
-            self.term.say(write_report(result, self.kb, self.report_file, self.session.clinician))
+            try:
+                self.term.say(write_report(result, self.kb, self.report_file, self.session.clinician))
+            except OSError as error:
+                self.term.say(f"The report could not be written to {self.report_file} "
+                              f"({error.strerror or error}).", fg="yellow")
 
 
 def render_result(result: Assessment, session: Session, kb: KnowledgeBase, report_file: str | None = None) -> str:
@@ -365,6 +388,49 @@ def write_form(session: Session, path: str) -> None:
     Path(path).write_text(json.dumps(session.to_contract(), indent=2) + "\n", encoding="utf-8")
 
 
+def save_answers(session: Session, path: str) -> str:
+    """Save the answers to ``path``; if that fails, to a new file in the temporary folder, so that
+    an interview is never lost at its end. Returns what to tell the person."""
+    try:
+        write_form(session, path)
+        return f"Answers saved to {path} (resume with --answers {path})."
+    except OSError as error:
+        problem = f"{path} could not be written ({error.strerror or error})"
+    try:
+        handle, fallback = tempfile.mkstemp(prefix="kneetriage-answers-", suffix=".json")
+        os.close(handle)
+        write_form(session, fallback)
+    except OSError:
+        return (f"{problem}, nor could a temporary file. The answers, to keep by hand:\n"
+                + json.dumps(session.to_contract(), indent=2))
+    return f"{problem}: the answers were saved to {fallback} instead (resume with --answers {fallback})."
+
+
+def _check_writable(path: str | None, option: str) -> None:
+    """A usage error now, not after the last question, if a file could not be written there."""
+    if not path:
+        return
+    target = Path(path)
+    folder = target.resolve().parent
+    if target.is_dir():
+        raise click.BadParameter(f"{path} is a folder; give a file name", param_hint=option)
+    if not folder.is_dir():
+        raise click.BadParameter(f"the folder {str(folder)!r} does not exist", param_hint=option)
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise click.BadParameter(f"{path} cannot be written (no permission)", param_hint=option)
+
+
+def _check_pdf(path: str | None) -> None:
+    """--report x.pdf needs WeasyPrint: say so before the questions, not after them."""
+    if not path or Path(path).suffix.lower() != ".pdf":
+        return
+    try:
+        __import__("weasyprint")
+    except (ImportError, OSError) as error:        # OSError: WeasyPrint without Pango
+        from triage.report import PDF_MISSING
+        raise click.UsageError(f"{PDF_MISSING} ({error})") from None
+
+
 def write_report(result: Assessment, kb: KnowledgeBase, path: str, clinician: bool) -> str:
     """Write the report (triage/report.py) or, if it cannot be made, the plain-text summary."""
     suffix = Path(path).suffix.lower().lstrip(".")
@@ -389,12 +455,9 @@ def write_report(result: Assessment, kb: KnowledgeBase, path: str, clinician: bo
 
 def _read_saved(path: str) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"{path}: not JSON ({error.msg}, line {error.lineno})") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path}: a saved form is one JSON object")
-    return data
+        return read_form_file(path, what="a saved form")
+    except FormFileError as error:
+        raise click.UsageError(str(error)) from None
 
 
 @click.command("ask")
@@ -419,13 +482,19 @@ def command(clinician, answers_file, save_file, report_file, quick):
     stops as soon as no further answer could change the triage level or the leading condition.
     Works on piped input too (one answer per line).
     """
+    _check_writable(save_file, "'--save'")
+    _check_writable(report_file, "'--report'")
+    _check_pdf(report_file)
     try:
         if answers_file:
             session = Session.from_contract(_read_saved(answers_file), clinician=clinician, quick=quick)
         else:
             session = Session(clinician=clinician, quick=quick)
-    except FormError as error:
+    except (FormError, JSONFormError) as error:
         for problem in error.problems:
             click.echo(f"{answers_file}: {problem}", err=True)
         raise SystemExit(2)
-    Dialogue(session, Terminal(), save_file=save_file, report_file=report_file).run()
+    dialogue = Dialogue(session, Terminal(), save_file=save_file, report_file=report_file)
+    dialogue.run()
+    if dialogue.input_ended:
+        raise SystemExit(exits.INPUT_ENDED)

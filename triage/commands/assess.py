@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from triage.assess import assess
 from triage.forms import FormError
 from triage.interop.intake import parse_any
+from triage.jsonforms import FormFileError, JSONFormError, read_form_file
 from triage.knowledge import load_knowledge
 
 
 def _read_form(path: str) -> dict:
-    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8-sig").read()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"{path}: not JSON ({error.msg}, line {error.lineno})") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path}: a form is one JSON object; for many forms use `kneetriage score`")
-    return data
+        return read_form_file(path)
+    except FormFileError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def render_text(result, kb) -> str:
@@ -79,7 +75,7 @@ def command(form_file, fmt):
     QuestionnaireResponse; - for stdin)."""
     try:
         form = parse_any(_read_form(form_file))
-    except FormError as error:
+    except (FormError, JSONFormError) as error:
         for problem in error.problems:
             click.echo(f"{form_file}: {problem}", err=True)
         raise SystemExit(2)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
+import traceback
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,14 +14,19 @@ import click
 from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
 
 import triage
+from triage import exits
 from triage.assess import assess
 from triage.assessment import DISCLAIMER
 from triage.atomic import AtomicFile
 from triage.batch.readers import STDIN, InputError, read_rows
 from triage.forms import FormError, parse_form
 from triage.interop.intake import parse_any
+from triage.jsonforms import DECODER, FormFileError, decode_problem, decode_text, repeated_keys
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.management import ManagementError
+from triage.reportfolder import FolderError, ReportFolder
+from triage.safetext import for_display
+from triage.templatecheck import TemplateFolderError, check_folder
 from triage.report import (
     AUDIENCES, FORMATS, IndexContext, IndexRow, ReportError, build_context, index_format, render,
     leading_words, render_index,
@@ -47,18 +53,35 @@ def _read_input(path: str) -> bytes:
         raise click.ClickException(f"{path}: cannot be read ({error.strerror})") from None
 
 
-def _single_form(data: bytes) -> dict | None:
+class _Usage(click.ClickException):
+    """A problem with the command's input or templates: exit status 2, as for a usage error."""
+
+    exit_code = exits.USAGE
+
+
+def _single_form(data: bytes, source: str) -> dict | None:
     """The form, when the input is one JSON object (not an array, not JSON Lines)."""
     text = data.decode("utf-8-sig", errors="replace").strip()
     if not text.startswith("{"):
         return None
     try:
-        value = json.loads(text)
+        value = DECODER.decode(text)
+    except RecursionError as error:
+        raise _Usage(f"{source}: {decode_problem(error)}") from None
     except ValueError:
         return None        # JSON Lines, or broken JSON: the batch reader reports it by line
-    if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+    if not isinstance(value, dict):
+        return None
+    if value.get("resourceType") == "Bundle":
         return None        # a FHIR Bundle holds many forms: a batch
-    return value if isinstance(value, dict) else None
+    repeated = repeated_keys(value)
+    if repeated:           # a silent "last one wins" could drop a warning sign
+        raise _Usage("; ".join(f"{source}: {problem}" for problem in repeated))
+    try:
+        decode_text(data, source)
+    except FormFileError as error:
+        raise _Usage(str(error)) from None
+    return value
 
 
 def _write(path: Path, content: str | bytes) -> None:
@@ -80,6 +103,8 @@ class _Reporter:
         self.audience, self.templates, self.when = audience, templates, when
 
     def report(self, form):
+        if form.form_id is not None:    # a right-to-left override or an escape must not disguise the id
+            form = replace(form, form_id=for_display(form.form_id))
         result = assess(form, kb=self.kb)
         ctx = build_context(result, self.kb, audience=self.audience, report_date=self.when,
                             rules_dir=self.rules_dir)
@@ -100,6 +125,8 @@ def _one(reporter: _Reporter, mapping: dict, source: str, output: str | None) ->
         click.echo(content, nl=False)
         return
     target = Path(output)
+    if output.endswith(("/", "\\")) and not target.exists():
+        target.mkdir(parents=True)              # -o newdir/ names a folder, not a file called newdir
     if target.is_dir():
         target = target / (_file_stem(1, form.form_id) + EXTENSIONS[reporter.fmt])
     _write(target, content)
@@ -116,14 +143,28 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
     """One report per form into the output folder, plus an index; returns the error-row count."""
     if output in (None, "-"):
         raise click.UsageError("a batch makes one report per form: give -o FOLDER for them and the index")
-    folder = Path(output)
-    if folder.exists() and not folder.is_dir():
-        raise click.UsageError(f"{folder} is a file; a batch needs a folder for its reports")
+    try:
+        folder = ReportFolder(output)
+    except FolderError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        rows, index_name = _batch_into(reporter, data, source, folder)
+        folder.commit()
+    except BaseException:
+        folder.discard()          # a full disk, Ctrl-C, a bug: the target is left as it was
+        raise
+    errors = sum(1 for r in rows if not r.ok)
+    click.echo(f"wrote {len(rows) - errors} report(s) and {Path(output) / index_name}"
+               + (f"; {errors} form(s) could not be assessed (listed in the index)" if errors else ""), err=True)
+    return errors
+
+
+def _batch_into(reporter: _Reporter, data: bytes, source: str, folder: ReportFolder) -> tuple[list, str]:
     ext = EXTENSIONS[reporter.fmt]
     rows: list[IndexRow] = []
     for row in read_rows(STDIN, stdin=io.BytesIO(data)) if source == STDIN else read_rows(source):
         form_id = (row.data or {}).get("form_id") if isinstance(row.data, dict) else row.form_id
-        form_id = "" if form_id is None else str(form_id)
+        form_id = "" if form_id is None else for_display(str(form_id))
         failed = None
         if row.problems:
             failed = "; ".join(f"{p.field}: {p.message}" for p in row.problems)
@@ -140,11 +181,11 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
         if failed:
             rows.append(IndexRow(number=row.number, form_id=form_id, ok=False, file="", level="",
                                  level_label="", leading="", percent=0, red_flags=(),
-                                 flags_line="", message=f"{row.where}: {failed}"))
+                                 flags_line="", message=for_display(f"{row.where}: {failed}")))
             continue
         result, ctx, content = reporter.report(form)
         name = _file_stem(row.number, form.form_id) + ext
-        _write(folder / name, content)
+        folder.write(name, content)
         rows.append(IndexRow(
             number=row.number, form_id=form.form_id or "", ok=True, file=name, level=ctx.triage.level,
             level_label=ctx.triage.label, leading=leading_words(ctx.outcome, ctx.leading, ctx.audience),
@@ -154,12 +195,15 @@ def _batch(reporter: _Reporter, data: bytes, source: str, output: str | None) ->
         title=f"Knee triage reports: {Path(source).name if source != STDIN else 'standard input'}",
         audience=reporter.audience, report_date=str(reporter.when), kb_version=reporter.kb.version,
         tool_version=triage.__version__, disclaimer=DISCLAIMER, rows=tuple(rows))
-    index_path = folder / f"index.{index_format(reporter.fmt)}"
-    _write(index_path, render_index(index, reporter.fmt, reporter.templates))
-    errors = sum(1 for r in rows if not r.ok)
-    click.echo(f"wrote {len(rows) - errors} report(s) and {index_path}"
-               + (f"; {errors} form(s) could not be assessed (listed in the index)" if errors else ""), err=True)
-    return errors
+    index_name = f"index.{index_format(reporter.fmt)}"
+    folder.write(index_name, render_index(index, reporter.fmt, reporter.templates))
+    return rows, index_name
+
+
+def _template_frame(error: BaseException) -> str | None:
+    """'template NAME, line N' for an error raised while a template ran, if one did."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith((".j2", ".css"))]
+    return f"template {frames[-1].filename}, line {frames[-1].lineno}" if frames else None
 
 
 def _date(value: str | None) -> str:
@@ -195,10 +239,12 @@ def command(input_file, output, fmt, audience, templates, report_date, rules_dir
     fmt = _format_for(fmt, output)
     when = _date(report_date)
     try:
+        if templates:
+            check_folder(templates)
         kb = load_knowledge(rules_dir)
         reporter = _Reporter(kb, rules_dir, fmt, audience, templates, when)
         data = _read_input(input_file)
-        mapping = _single_form(data)
+        mapping = _single_form(data, input_file if input_file != STDIN else "<stdin>")
         if mapping is not None:
             _one(reporter, mapping, input_file if input_file != STDIN else "<stdin>", output)
             return
@@ -206,14 +252,24 @@ def command(input_file, output, fmt, audience, templates, report_date, rules_dir
     except (KnowledgeError, ManagementError) as error:
         raise click.ClickException(f"the knowledge base does not load: {error}") from None
     except TemplateNotFound as error:
-        raise click.ClickException(f"template not found: {error.name}") from None
+        raise _Usage(f"template not found: {error.name}") from None
     except TemplateSyntaxError as error:
         where = error.filename or error.name
-        raise click.ClickException(f"template {where}, line {error.lineno}: {error.message}") from None
-    except TemplateError as error:   # StrictUndefined: a template used a name the context lacks
-        raise click.ClickException(f"template error: {error.message} (see docs/report-context.md "
-                                   f"for what a template may use)") from None
-    except (ReportError, InputError) as error:
-        raise click.ClickException(str(error)) from None
+        raise _Usage(f"template {where}, line {error.lineno}: {error.message}") from None
+    except TemplateError as error:   # StrictUndefined, or the sandbox refused something unsafe
+        where = _template_frame(error)
+        raise _Usage(f"{where or 'a template'}: {error.message} (see "
+                     f"docs/report-context.md for what a template may use)") from None
+    except (ReportError, InputError, TemplateFolderError) as error:
+        raise _Usage(str(error)) from None
+    except OSError as error:         # a full disk, a read-only folder, /dev/full
+        click.echo(f"Error: {error.filename or output}: {error.strerror or error}; nothing was written "
+                   f"(an earlier file or folder there is left as it was).", err=True)
+        raise SystemExit(exits.NOT_WRITTEN) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as error:
+        where = _template_frame(error)
+        if where is None:
+            raise                    # not a template's doing: the guard reports the bug
+        raise _Usage(f"{where}: {type(error).__name__}: {error}") from None
     if errors:
         raise SystemExit(1)

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
-from triage.batch.runner import Settings, default_cpu_count, score_rows
+from triage.batch.runner import Settings, WorkerDied, default_cpu_count, score_rows
+from triage import exits
 from triage.batch.summary import Progress, Tally
-from triage.atomic import AtomicFile
+from triage.atomic import AtomicFile, _is_special
+from triage.outputlock import OutputBusy, OutputLock
 from triage.batch.writers import OUTPUT_FORMATS, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
 
@@ -20,7 +22,8 @@ EXIT_OK = 0               # every row scored
 EXIT_ROW_ERRORS = 1       # the output is complete, but some rows are errors
 EXIT_USAGE = 2            # a bad option or an input that cannot be opened (click's own status)
 EXIT_NOT_FINISHED = 3     # the output could not be written; an -o file is left untouched
-EXIT_INTERRUPTED = 130    # Ctrl-C; an -o file is left untouched
+EXIT_WORKER_DIED = exits.WORKER_DIED   # a worker was killed; an -o file is left untouched
+EXIT_INTERRUPTED = 130    # Ctrl-C (129 SIGHUP, 143 SIGTERM); an -o file is left untouched
 
 DELIMITER_NAMES = {"comma": ",", ",": ",", "semicolon": ";", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}
 
@@ -54,6 +57,10 @@ def _check_paths(inputs: tuple[str, ...], output: str) -> None:
     if list(inputs).count(STDIN) > 1:
         raise click.UsageError("standard input (-) can be read only once")
     if output != STDIN:
+        for given in inputs:
+            if given != STDIN and Path(given).resolve() == Path(output).resolve():
+                raise click.BadParameter(f"{output} is also an input; write the results to another file",
+                                         param_hint="'-o' / '--output'")
         folder = Path(output).resolve().parent
         if not folder.is_dir():
             raise click.BadParameter(f"the folder {str(folder)!r} does not exist", param_hint="'-o' / '--output'")
@@ -64,7 +71,8 @@ def _check_paths(inputs: tuple[str, ...], output: str) -> None:
 EPILOG = """\b
 Exit status: 0 every row scored; 1 some rows are errors (the output is
 still complete, one row per form); 2 usage error (bad option, an input
-that cannot be read); 3 the output could not be written; 130 interrupted.
+that cannot be read); 3 the output could not be written; 4 a worker
+process died; 70 internal error; 130 interrupted (129 SIGHUP, 143 SIGTERM).
 An -o file is written whole or not at all.
 """
 
@@ -114,13 +122,22 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     except KnowledgeError as error:
         raise click.UsageError(f"the knowledge base does not load: {error}") from None
     err = sys.stderr
-    fmt = output_format(output, fmt, sys.stdout.isatty())
+    if output == STDIN and sys.stdout is None:
+        click.echo("Error: standard output is closed; give -o FILE.", err=True)
+        sys.exit(EXIT_NOT_FINISHED)
+    fmt = output_format(output, fmt, sys.stdout is not None and sys.stdout.isatty())
     settings = Settings(output_format=fmt, rules_dir=rules_dir, allow_unknown_fields=ignore_unknown_fields,
                         qualified_ids=len(inputs) > 1)
     source = Inputs(list(inputs), input_format=input_format, delimiter=delimiter)
     tally = Tally()
     progress = Progress(err, source.fraction) if err.isatty() and not quiet else None
 
+    if output != STDIN and not _is_special(Path(output)):
+        try:       # one writer per file: a second run on the same -o is refused, not lost
+            click.get_current_context().call_on_close(OutputLock(output).acquire().release)
+        except OutputBusy as error:
+            click.echo(f"Error: {error}; nothing was written.", err=True)
+            sys.exit(EXIT_NOT_FINISHED)
     try:
         sink = AtomicFile(output) if output != STDIN else _Stdout()
     except OSError as error:
@@ -142,13 +159,22 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         score_rows(source.rows(), settings, workers or default_cpu_count(), write)
         sink.write(layout.footer)
         sink.commit()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:      # Ctrl-C, or SIGTERM / SIGHUP (exits.SignalExit)
         sink.discard()
         if progress:
             progress.finish()       # clear the bar before the message
-        click.echo(f"Interrupted after {tally.rows:,} forms; "
+        how = "Interrupted" if not isinstance(error, exits.SignalExit) else f"Stopped by {error}"
+        click.echo(f"{how} after {tally.rows:,} forms; "
                    + (f"{output} was not written." if output != STDIN else "the output is incomplete."), err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exits.interrupt_status(error))
+    except WorkerDied as error:
+        sink.discard()
+        if progress:
+            progress.finish()
+        click.echo(f"Error: {error}, after {tally.rows:,} forms; "
+                   + (f"{output} was not written." if output != STDIN else "the output is incomplete.")
+                   + " Try again with fewer --workers.", err=True)
+        sys.exit(EXIT_WORKER_DIED)
     except BrokenPipeError:
         # The reader of standard output went away (as `| head` does): stop quietly, and point
         # stdout at /dev/null so that the interpreter's final flush does not complain.
