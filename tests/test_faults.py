@@ -56,9 +56,17 @@ def _alive(pid: int) -> bool:
     return state[state.rindex(")") + 2] != "Z"        # a zombie has ended
 
 
+def _default_signals() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt: give the scorer the dispositions a user's terminal would.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def _start(forms: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
     process = subprocess.Popen([sys.executable, "-m", "triage", "score", str(forms), "-o", str(out),
-                                "--workers", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                "--workers", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=_default_signals)
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         workers = _children(process.pid)
