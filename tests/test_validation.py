@@ -215,6 +215,7 @@ def test_outside_a_checkout_the_files_must_be_given(runner, tmp_path, monkeypatc
     import triage.commands.validate as validate_command
 
     monkeypatch.setattr(validate_command, "CHECKOUT", tmp_path)
+    monkeypatch.chdir(tmp_path)                 # and not run from a checkout either
     result = runner.invoke(cli, ["validate"])
     assert result.exit_code == 2
     assert "no case files given" in result.output and "tests/vignettes" in result.output

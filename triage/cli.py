@@ -29,13 +29,16 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(triage.__version__, prog_name="kneetriage")
-def cli():
+@click.pass_context
+def cli(ctx):
     """Explainable triage of knee pain in runners.
 
     It supports, and does not replace, the judgement of a clinician.
     """
+    if ctx.invoked_subcommand is None:      # plain `kneetriage`: the help, and success
+        click.echo(ctx.get_help())
 
 
 def main():  # the console script

@@ -22,6 +22,12 @@ from triage.safetext import csv_cell, for_display, short_repr, valid_unicode
 
 OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+# Extensions that name no format of their own: written as JSON Lines, as documented.
+PLAIN_EXTENSIONS = ("", ".txt", ".log", ".out")
+
+
+class UnwritableFormat(ValueError):
+    """-o names a file type that score cannot write (a spreadsheet, a document)."""
 
 
 @dataclass(frozen=True)
@@ -190,8 +196,11 @@ def output_format(path: str | None, given: str | None, stdout_is_terminal: bool)
     if given:
         return given
     if path and path != "-":
-        by_extension = OUTPUT_EXTENSIONS.get(Path(path).suffix.lower())
-        if by_extension:
-            return by_extension
+        suffix = Path(path).suffix.lower()
+        if suffix in OUTPUT_EXTENSIONS:
+            return OUTPUT_EXTENSIONS[suffix]
+        if suffix not in PLAIN_EXTENSIONS:
+            raise UnwritableFormat(f"-o {path}: score cannot write {suffix} files; use .csv, .json, .jsonl "
+                                   f"or .ndjson, or give --format")
         return "jsonl"
     return "table" if stdout_is_terminal else "jsonl"

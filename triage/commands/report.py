@@ -23,6 +23,7 @@ from triage.forms import FormError, parse_form
 from triage.interop.intake import parse_any
 from triage.jsonforms import DECODER, FormFileError, decode_problem, decode_text, repeated_keys
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from triage.paths import REPORTS_DIR, RULES_DIR
 from triage.management import ManagementError
 from triage.reportfolder import FolderError, ReportFolder
 from triage.safetext import for_display
@@ -36,11 +37,27 @@ EXTENSIONS = {"html": ".html", "md": ".md", "txt": ".txt", "pdf": ".pdf"}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _refuse_package_folders(output: str | None) -> None:
+    """Never write reports into the templates or the knowledge base the program runs from: a
+    stray `-o reports/` in a checkout would mix reports with the templates."""
+    if not output or output == "-":
+        return
+    target = Path(output).resolve()
+    for name, folder in (("report templates", REPORTS_DIR), ("knowledge base", RULES_DIR)):
+        if target == folder.resolve() or folder.resolve() in target.parents:
+            raise click.UsageError(f"-o {output} is the program's own {name} folder ({folder}); "
+                                   f"choose another folder, for example my-reports/")
+
+
 def _format_for(fmt: str | None, output: str | None) -> str:
     """--format, else the extension of -o, else HTML."""
     if fmt:
         return fmt
-    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    folder = bool(output) and (output.endswith("/") or Path(output).is_dir())
+    suffix = Path(output).suffix.lower() if output and output != "-" and not folder else ""
+    if suffix and suffix not in EXTENSIONS.values():
+        raise click.UsageError(f"-o {output}: a report cannot be written as {suffix}; use "
+                               + ", ".join(sorted(EXTENSIONS.values())) + ", or a folder (ending in /) for a batch")
     return next((f for f, ext in EXTENSIONS.items() if ext == suffix), "html")
 
 
@@ -236,6 +253,7 @@ def command(input_file, output, fmt, audience, templates, report_date, rules_dir
     form and an index page that links them and lists the forms with errors (the exit status
     is then 1).
     """
+    _refuse_package_folders(output)
     fmt = _format_for(fmt, output)
     when = _date(report_date)
     try:

@@ -14,7 +14,7 @@ from triage import exits
 from triage.batch.summary import Progress, Tally
 from triage.atomic import AtomicFile, _is_special
 from triage.outputlock import OutputBusy, OutputLock
-from triage.batch.writers import OUTPUT_FORMATS, make_format, output_format
+from triage.batch.writers import OUTPUT_FORMATS, UnwritableFormat, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
 
 # Exit statuses (also in the --help epilog and the README).
@@ -125,7 +125,10 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     if output == STDIN and sys.stdout is None:
         click.echo("Error: standard output is closed; give -o FILE.", err=True)
         sys.exit(EXIT_NOT_FINISHED)
-    fmt = output_format(output, fmt, sys.stdout is not None and sys.stdout.isatty())
+    try:
+        fmt = output_format(output, fmt, sys.stdout is not None and sys.stdout.isatty())
+    except UnwritableFormat as error:
+        raise click.UsageError(str(error)) from None
     settings = Settings(output_format=fmt, rules_dir=rules_dir, allow_unknown_fields=ignore_unknown_fields,
                         qualified_ids=len(inputs) > 1)
     source = Inputs(list(inputs), input_format=input_format, delimiter=delimiter)

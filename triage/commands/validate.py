@@ -19,10 +19,19 @@ CHECKOUT_VIGNETTES = CHECKOUT / "tests" / "vignettes"
 TRIAGE_WORDS = {"under": "UNDER-TRIAGED", "exact": "triage exact", "over": "over-triaged"}
 
 
+def _checkout_vignettes(root: Path) -> Path | None:
+    folder = root / "tests" / "vignettes"
+    return folder if (root / "setup.cfg").is_file() and folder.is_dir() else None
+
+
 def default_case_paths() -> list[Path]:
-    """The bundled vignettes when run from a checkout; nothing when installed."""
-    in_checkout = (CHECKOUT / "setup.cfg").is_file() and CHECKOUT_VIGNETTES.is_dir()
-    return [CHECKOUT_VIGNETTES] if in_checkout else []
+    """The vignettes of the source checkout: the one this code runs from (an editable install),
+    or the working folder when it is a kneetriage checkout (`pip install .` from a clone)."""
+    for root in (CHECKOUT, Path.cwd()):
+        folder = _checkout_vignettes(root)
+        if folder is not None and (root / "triage" / "__init__.py").is_file():
+            return [folder]
+    return []
 
 
 # --------------------------------------------------------------------------- shared wording
