@@ -108,7 +108,7 @@ def test_an_emergency_is_said_at_once_with_what_to_do_before_anything_else(runne
     out = stopped.output
     assert stopped.exit_code == 0
     assert "!! GO TO AN EMERGENCY DEPARTMENT TODAY !!" in out
-    assert "What to do now: Go to an emergency department now." in out
+    assert "What to do now: Go to an emergency department today, as soon as you can." in out
     assert out.index("!!") < out.index("RESULT")
     assert "question 2" not in out                           # nothing else was asked
     # Continuing asks the remaining questions after the warning.

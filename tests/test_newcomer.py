@@ -64,3 +64,17 @@ def test_the_readme_example_form_assesses_to_self_care():
     result = run("assess", ROOT / "examples" / "form.json")
     assert result.exit_code == 0 and "SELF-MANAGEMENT" in result.output
     assert "All 14 warning signs were checked" in result.output
+
+
+def test_the_terminal_result_shows_the_plans_first_steps_when_it_speaks_of_a_plan():
+    result = run("assess", ROOT / "examples" / "form.json")
+    assert "the plan below" in result.output
+    assert "PLAN: FIRST STEPS" in result.output and "kneetriage report FORM -o plan.html" in result.output
+    urgent = run("assess", ROOT / "examples" / "form.json", "--format", "text")
+    assert urgent.exit_code == 0
+
+
+def test_the_emergency_level_says_today_in_its_label_timeframe_and_action(kb):
+    level = kb.level("emergency")
+    assert "today" in level.label and "today" in level.timeframe and "today" in level.action
+    assert " now." not in level.action

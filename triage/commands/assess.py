@@ -20,6 +20,24 @@ def _read_form(path: str) -> dict:
         raise click.UsageError(str(error)) from None
 
 
+def _plan_lines(result) -> list[str]:
+    """The plan's headings and first steps, since the level's action speaks of "the plan below";
+    the whole plan, with its sources, is in the report."""
+    from triage.management import load_plan
+
+    urgent = result.triage.level not in ("self_care", "consultation")
+    plan = load_plan(result.top_condition) if result.top_condition and not urgent else None
+    if plan is None:
+        return []
+    lines = ["", f"PLAN: FIRST STEPS (the full plan: kneetriage report FORM -o plan.html)"]
+    for section in plan.sections:
+        first = section.points[0].patient if section.points else (
+            f"{section.exercises[0].name}: {section.exercises[0].dose}" if section.exercises else "")
+        if first:
+            lines.append(f"  {section.title}: {first}")
+    return lines
+
+
 def render_text(result, kb) -> str:
     """A short plain-text summary for the terminal (the full report is `kneetriage report`)."""
     lines = [f"Form {result.form_id or '(no id)'}  -  knowledge base {result.kb_version}", ""]
@@ -58,6 +76,7 @@ def render_text(result, kb) -> str:
             acc = ", ".join(x for x in (f"LR+ {test.lr_positive:g}" if test.lr_positive else "",
                                         f"LR- {test.lr_negative:g}" if test.lr_negative else "") if x)
             lines.append(f"  {test.name} ({test.condition}; {acc or 'accuracy not published'}, {test.basis})")
+    lines += _plan_lines(result)
     if result.open_questions:
         lines += ["", "QUESTIONS THAT COULD CHANGE THE RESULT"]
         for q in result.open_questions[:5]:
