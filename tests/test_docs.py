@@ -132,3 +132,13 @@ def test_nothing_a_user_reads_points_outside_the_project():
     offenders = [p.relative_to(ROOT).as_posix() for p in readable
                  if p.is_file() and re.search(r"\.\./shared|(?<![\w/])shared/", p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+MIRRORS = re.compile(r"docslib|scribd|slideshare|vdocuments|pdfslide|iatrox|documents\.pub|docksci|readbyqxmd|bibliotheek")
+
+
+def test_sources_are_cited_at_their_own_address_not_a_mirror_or_a_file(kb):
+    for key, ref in kb.references.items():
+        for where in ref.get("where") or ():
+            assert not MIRRORS.search(where), (key, where)
+            assert where.startswith(("https://", "http://")), (key, where)
