@@ -432,3 +432,10 @@ def test_golden_report(vignette, audience):
                                             f"{path.name} (golden)", f"{path.name} (now)", n=1))
         pytest.fail(f"the report changed; if intended, run python scripts/regen_golden.py and review "
                     f"the diff in git.\n{diff[:6000]}")
+
+
+def test_printed_pages_carry_the_form_id_and_page_numbers(pfps):
+    css = (Path(__file__).resolve().parents[1] / "reports" / "report.css").read_text(encoding="utf-8")
+    assert 'counter(page) " of " counter(pages)' in css and "string(form-id)" in css
+    html = render(pfps, "html")
+    assert 'class="form-id"' in html
