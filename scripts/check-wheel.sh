@@ -22,4 +22,10 @@ printf '{"form_id": "wheel-check", "pain_location": "lateral", "onset": "gradual
 grep -q "does not replace" report.html
 "$work/venv/bin/kneetriage" score form.json --input-format json -o scored.csv --quiet
 echo "score: $(wc -l < scored.csv) lines"
+# The web pages' templates and static files ship too.
+"$work/venv/bin/python" -c "
+from triage.web import Settings, create_app
+client = create_app(Settings(secret='wheel-check')).test_client()
+assert client.get('/').status_code == 200 and client.get('/static/web.css').status_code == 200
+print('serve: pages and static files found')"
 echo "wheel check: ok"
