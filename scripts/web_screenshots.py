@@ -15,7 +15,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.browser_support import DESKTOP, MOBILE, LiveServer, browser_or_skip  # noqa: E402
 from tests.test_questionnaire import ITBS  # noqa: E402
-from tests.test_web_browser import choose, click_through, reply, step_of  # noqa: E402
+from tests.test_web_browser import choose, click_through, follow, reply, step_of  # noqa: E402
 from tests.test_web_pages import HOT_KNEE  # noqa: E402
 from tests.webclient import make_app  # noqa: E402
 
@@ -29,7 +29,7 @@ def main() -> None:
             context = browser.new_context(viewport=size, base_url=server.url, device_scale_factor=1)
             page = context.new_page()
             page.goto("/")
-            page.get_by_role("button", name="Start", exact=True).click()
+            follow(page, page.get_by_role("button", name="Start", exact=True))
             # A few questions in, with "why we ask" open, as a runner would see it.
             for _ in range(3):
                 field = step_of(page)[0]
@@ -37,15 +37,13 @@ def main() -> None:
             page.locator("details.why summary").first.click()
             page.screenshot(path=str(OUT / f"web-question-{name}.png"))
             click_through(page, ITBS)
-            with page.expect_navigation():
-                page.get_by_role("link", name="See the result").click()
-            page.wait_for_load_state("load")
+            follow(page, page.get_by_role("link", name="See the result"))
             page.screenshot(path=str(OUT / f"web-result-{name}.png"))
             context.close()
         context = browser.new_context(viewport=MOBILE, base_url=server.url)
         page = context.new_page()
         page.goto("/")
-        page.get_by_role("button", name="Start", exact=True).click()
+        follow(page, page.get_by_role("button", name="Start", exact=True))
         click_through(page, HOT_KNEE, stop_at_emergency=True)
         page.screenshot(path=str(OUT / "web-emergency-mobile.png"))
         context.close()

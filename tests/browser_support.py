@@ -44,12 +44,21 @@ class LiveServer:
         import waitress
         self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.closing = False
+
+    def _run(self):
+        try:
+            self.server.run()
+        except OSError:
+            if not self.closing:    # closing the sockets under the loop ends it this way
+                raise
 
     def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
+        self.closing = True
         self.server.close()
         self.thread.join(timeout=5)

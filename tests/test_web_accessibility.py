@@ -5,9 +5,11 @@ import pytest
 
 from tests.browser_support import AXE, DESKTOP, MOBILE, LiveServer, browser_or_skip
 from tests.test_questionnaire import ITBS
-from tests.test_web_browser import choose, click_through, reply, step_of
+from tests.test_web_browser import choose, follow, reply, step_of
 from tests.test_web_pages import HOT_KNEE
-from tests.webclient import make_app
+from tests.webclient import Visitor, make_app
+from triage.web.pages import STATE_COOKIE
+from triage.web.security import CSRF_COOKIE
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +22,14 @@ def browser():
     playwright.stop()
 
 
+SERVER_APP = make_app()
+SERVER_URL = []
+
+
 @pytest.fixture(scope="module")
 def server():
-    with LiveServer(make_app()) as live:
+    with LiveServer(SERVER_APP) as live:
+        SERVER_URL[:] = [live.url]
         yield live
 
 
@@ -39,12 +46,13 @@ def to_start(page):
 
 def to_question(page):
     page.goto("/")
-    page.get_by_role("button", name="Start", exact=True).click()
+    follow(page, page.get_by_role("button", name="Start", exact=True))
 
 
 def to_refused_answer(page):
     to_question(page)
-    page.click('button[value="next"]')     # nothing chosen: the page says what is accepted
+    with page.expect_navigation():
+        page.click('button[value="next"]')     # nothing chosen: the page says what is accepted
 
 
 def to_number_question(page):
@@ -54,35 +62,42 @@ def to_number_question(page):
         choose(page, field, reply(page, field, ITBS))
 
 
+def played(page, story, path, mode="patient", **options):
+    """Play the story over HTTP (fast), then open ``path`` in the browser with its cookies.
+    Clicking through is tested in tests/test_web_browser.py; here only the pages are judged."""
+    visitor = Visitor(SERVER_APP)
+    visitor.start(mode)
+    visitor.play(story, default="no", **options)
+    base = SERVER_URL[0]
+    cookies = [visitor.client.get_cookie(name) for name in (STATE_COOKIE, CSRF_COOKIE)]
+    page.context.add_cookies([{"name": c.key, "value": c.value, "url": base} for c in cookies])
+    page.goto(path)
+
+
 def to_emergency(page):
-    to_question(page)
-    click_through(page, HOT_KNEE, stop_at_emergency=True)
+    played(page, HOT_KNEE, "/questions", on_emergency="stop")
 
 
 def to_review(page):
-    to_question(page)
-    click_through(page, ITBS)
+    played(page, ITBS, "/questions")
 
 
 def to_result(page):
-    to_review(page)
-    page.get_by_role("link", name="See the result").click()
+    played(page, ITBS, "/result")
 
 
 def to_clinician_result(page):
-    page.goto("/")
-    page.click('label[for="mode-clinician"]')
-    page.get_by_role("button", name="Start", exact=True).click()
-    click_through(page, ITBS)
-    page.get_by_role("link", name="See the result").click()
+    played(page, ITBS, "/result", mode="clinician")
 
 
 def to_error(page):
     page.goto("/no-such-page")
 
 
-PAGES = [to_start, to_question, to_refused_answer, to_number_question, to_emergency, to_review, to_result,
-         to_clinician_result, to_error]
+# Each way to a page, and a word of the heading that shows it got there.
+PAGES = {to_start: "Questions about", to_question: "How did the pain start", to_refused_answer: "How did the pain start",
+         to_number_question: "How old", to_emergency: "emergency", to_review: "Your answers",
+         to_result: "Your knee pain report", to_clinician_result: "clinician report", to_error: "could not be shown"}
 
 
 @pytest.mark.parametrize("size", [MOBILE, DESKTOP], ids=["mobile", "desktop"])
@@ -94,6 +109,7 @@ def test_no_serious_or_critical_accessibility_violation(browser, server, reach, 
     reach(page)
     page.wait_for_load_state("load")
     assert page.locator("h1").count() == 1
+    assert PAGES[reach].lower() in page.locator("h1").inner_text().lower()
     found = violations(page)
     context.close()
     assert found == []

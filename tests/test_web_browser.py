@@ -30,6 +30,12 @@ def page(browser, server):
     context.close()
 
 
+def follow(page, target) -> None:
+    """Click a link or button and wait until the page it leads to has loaded."""
+    with page.expect_navigation():
+        target.click()
+
+
 def step_of(page) -> list[str]:
     box = page.locator('input[name="step"]')
     return box.get_attribute("value").split(",") if box.count() else []
@@ -38,14 +44,15 @@ def step_of(page) -> list[str]:
 def choose(page, field: str, value: str) -> None:
     """Answer one field as a person would: click the radio's label, or type the number."""
     radio = page.locator(f'input[name="{field}"][value="{value}"]')
+    button = 'button[value="next"]'
     if radio.count():
         page.click(f'label[for="{radio.get_attribute("id")}"]')
     elif value == "unknown":
-        page.click('button[value="unknown"]')
-        return
+        button = 'button[value="unknown"]'
     else:
         page.fill(f"#{field}-1", value)
-    page.click('button[value="next"]')
+    with page.expect_navigation():      # the next page, loaded, before anything reads it
+        page.click(button)
 
 
 def reply(page, field: str, story: dict, default: str = "no") -> str:
@@ -61,7 +68,7 @@ def click_through(page, story: dict, *, stop_at_emergency: bool = False, limit: 
         if page.locator("text=What to do now").count():
             if stop_at_emergency:
                 return asked
-            page.get_by_role("button", name="Continue the questions").click()
+            follow(page, page.get_by_role("button", name="Continue the questions"))
             continue
         fields = step_of(page)
         if not fields:
@@ -73,10 +80,11 @@ def click_through(page, story: dict, *, stop_at_emergency: bool = False, limit: 
 
 def test_a_runner_completes_an_itbs_story_by_clicking_with_back_and_dont_know(page):
     page.goto("/")
-    page.get_by_role("button", name="Start", exact=True).click()
+    follow(page, page.get_by_role("button", name="Start", exact=True))
     assert step_of(page) == ["onset"]
     choose(page, "onset", "injury")          # a slip of the finger...
-    page.click('button[value="back"]')        # ...put right with Back
+    with page.expect_navigation():
+        page.click('button[value="back"]')    # ...put right with Back
     assert step_of(page) == ["onset"] and "Your answer was" in page.inner_text("main")
     choose(page, "onset", "gradual")
     while step_of(page)[0] in ITBS:
@@ -87,7 +95,7 @@ def test_a_runner_completes_an_itbs_story_by_clicking_with_back_and_dont_know(pa
     click_through(page, ITBS)
     assert page.locator("h1").inner_text() == "Your answers"
     assert "don't know" in page.inner_text("table")
-    page.get_by_role("link", name="See the result").click()
+    follow(page, page.get_by_role("link", name="See the result"))
     assert page.locator("h1").count() == 1
     assert page.locator("h1").inner_text() == "Your knee pain report"
     assert "Iliotibial band" in page.inner_text("body")
@@ -96,11 +104,11 @@ def test_a_runner_completes_an_itbs_story_by_clicking_with_back_and_dont_know(pa
 
 def test_a_hot_swollen_feverish_knee_reaches_the_emergency_page(page):
     page.goto("/")
-    page.get_by_role("button", name="Start", exact=True).click()
+    follow(page, page.get_by_role("button", name="Start", exact=True))
     click_through(page, HOT_KNEE, stop_at_emergency=True)
     assert "What to do now" in page.inner_text("main")
     assert "emergency" in page.locator("h1").inner_text().lower()
-    page.get_by_role("link", name="Stop and see the result").click()
+    follow(page, page.get_by_role("link", name="Stop and see the result"))
     assert "level-emergency" in page.locator("body").get_attribute("class")
 
 
@@ -170,7 +178,7 @@ def test_a_question_fits_the_screen_without_sideways_scrolling(browser, server, 
     context = browser.new_context(viewport=size, base_url=server.url)
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("button", name="Start", exact=True).click()
+    follow(page, page.get_by_role("button", name="Start", exact=True))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= size["width"], f"the page is {width}px wide on a {size['width']}px screen"
     # The Next button is in view without zooming, and large enough to tap.

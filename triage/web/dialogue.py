@@ -109,15 +109,16 @@ class Conversation:
         with ENGINE_LOCK:
             return self.session.next_question()
 
-    def progress(self, step: Any) -> tuple[int, int]:
-        """(this step's number, about how many more after it)."""
-        session = self.session
-        with ENGINE_LOCK:
-            after = session.estimate_remaining("no") - (session.redoing not in fields_of(step))
-        history = session.history
+    def progress(self, step: Any) -> int:
+        """This step's number in the questionnaire (a question asked again keeps its number).
+
+        The terminal also says about how many questions are left, by playing the dialogue on to
+        its end; it keeps its cache from question to question, but a page rebuilds the Session,
+        and that replay would be most of each page's time (0.1 to 0.4 s). The page shows the stage
+        instead."""
+        history = self.session.history
         first = fields_of(step)[0] if fields_of(step) else None
-        number = history.index(first) + 1 if first in history else len(history) + 1
-        return number, max(0, after)
+        return history.index(first) + 1 if first in history else len(history) + 1
 
     def summary(self) -> list[tuple[str, str, str]]:
         return self.session.summary()

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from jinja2 import TemplateNotFound
 
 from triage.commands.ask import STAGE_TITLES
+from triage.questionnaire import BASICS, NARROWING, RED_FLAGS
 from triage.report import ReportError, build_context, render
 from triage.web.app import HERE, app_page, error_response
 from triage.web.dialogue import MODES, Conversation, StateError, fields_of, kind_of
@@ -22,6 +23,7 @@ from triage.web.tokens import TokenError
 pages = Blueprint("pages", __name__)
 STATE_COOKIE = "kt_state"
 REPORT_TEMPLATES = HERE / "report_templates"
+STAGES = (RED_FLAGS, BASICS, NARROWING)     # the order the questionnaire takes them
 
 
 def _ext():
@@ -117,15 +119,17 @@ def questions():
 
 
 def step_page(conversation: Conversation, step, status: int = 200, problems=None, posted=None):
-    number, after = conversation.progress(step)
+    number = conversation.progress(step)
     # The stage heading, as the terminal shows it (a step without a stage has none).
-    heading = STAGE_TITLES.get(getattr(step, "stage", None), (None, None))
+    stage = getattr(step, "stage", None)
+    heading = STAGE_TITLES.get(stage, (None, None))
     template = f"steps/{kind_of(step)}.html.j2"
     try:
         current_app.jinja_env.get_template(template)
     except TemplateNotFound:
         raise RuntimeError(f"no template for a step of kind {kind_of(step)!r}: add {template}") from None
-    return page("step.html.j2", status=status, step=step, step_template=template, number=number, after=after,
+    return page("step.html.j2", status=status, step=step, step_template=template, number=number,
+                stages=[STAGE_TITLES[name][0] for name in STAGES], stage=STAGES.index(stage) if stage in STAGES else None,
                 heading=heading, step_fields=fields_of(step), problems=problems or {}, posted=posted or {}, mode=conversation.mode,
                 catalogue=_ext()["kb"].catalogue, can_go_back=bool(conversation.session.history))
 
