@@ -152,8 +152,10 @@ def test_an_answer_is_escaped_when_it_is_shown_back(visitor):
 
 def test_an_answer_from_an_older_page_is_not_taken_for_the_current_question(visitor):
     visitor.start()
+    first_page = visitor.page
     visitor.answer_step({"onset": "gradual"})
     current = step_fields(visitor.page)
+    visitor.page = first_page             # the browser's back button shows the first page again
     visitor.post("/answer", {"step": "onset", "onset": "injury", "action": "next"})
     assert step_fields(visitor.page) == current
     assert json.loads(visitor.client.get("/download/answers.json").data)["onset"] == "gradual"

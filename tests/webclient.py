@@ -54,7 +54,10 @@ class Visitor:
         return response
 
     def post(self, path: str, data: dict, follow: bool = True):
-        data = {"csrf": csrf_of(self.page), **data}
+        """Submit a form of the current page: its CSRF token and the state it was made from
+        (``at``) go with it, as a browser sends its hidden fields."""
+        at = re.search(rb'name="at" value="([^"]+)"', self.page)
+        data = {"csrf": csrf_of(self.page), **({"at": at.group(1).decode()} if at else {}), **data}
         response = self.client.post(path, data=data, follow_redirects=follow)
         if follow:
             self.page, self.status = response.data, response.status_code

@@ -136,13 +136,13 @@ class Conversation:
 
     # -- what the person does --
 
-    def answer(self, step: Any, posted: Mapping[str, Any]) -> dict[str, str]:
-        """Record the step's answers from ``posted`` (field -> raw text). Returns the problems,
-        field -> message with the accepted answers; nothing is recorded unless all fit."""
+    def answer(self, fields: Iterable[str], posted: Mapping[str, Any]) -> dict[str, str]:
+        """Record the answers to a step's fields from ``posted`` (field -> raw text). Returns the
+        problems, field -> message with the accepted answers; nothing is recorded unless all fit."""
         session = self.session
         problems: dict[str, str] = {}
         values: list[tuple[str, Any]] = []
-        for name in fields_of(step):
+        for name in fields:
             raw = posted.get(name)
             try:
                 session.read(name, raw)

@@ -7,6 +7,7 @@ What to ask, back, don't know and the emergency interrupt all come from the Conv
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -131,28 +132,36 @@ def step_page(conversation: Conversation, step, status: int = 200, problems=None
     return page("step.html.j2", status=status, step=step, step_template=template, number=number,
                 stages=[STAGE_TITLES[name][0] for name in STAGES], stage=STAGES.index(stage) if stage in STAGES else None,
                 heading=heading, step_fields=fields_of(step), problems=problems or {}, posted=posted or {}, mode=conversation.mode,
-                catalogue=_ext()["kb"].catalogue, can_go_back=bool(conversation.session.history))
+                catalogue=_ext()["kb"].catalogue, can_go_back=bool(conversation.session.history),
+                at=fingerprint(request.cookies.get(STATE_COOKIE)))
 
 
 @pages.post("/answer")
 def answer():
     conversation = load_conversation()
-    step = conversation.next_step()
-    action = request.form.get("action", "next")
-    if action == "back":
+    if request.form.get("action", "next") == "back":
         conversation.back()
         return see_other("pages.questions", conversation)
-    if step is None or conversation.interrupt:
+    # The page says which state it was made from. An older page (the browser's back button)
+    # is not taken for the question due now: that one is shown instead. For the current page
+    # its step is known without working it out again, which is most of a step's time.
+    if conversation.interrupt or request.form.get("at") != fingerprint(request.cookies.get(STATE_COOKIE)):
         return see_other("pages.questions", conversation)
-    asked = fields_of(step)
-    if request.form.get("step") != ",".join(asked):
-        # The page was an older one (the browser's back button): show the question due now.
-        return see_other("pages.questions", conversation)
-    posted = {name: ("unknown" if action == "unknown" else request.form.get(name)) for name in asked}
-    problems = conversation.answer(step, posted)
+    asked = [name for name in request.form.get("step", "").split(",") if name]
+    unknown = request.form.get("action") == "unknown"
+    posted = {name: ("unknown" if unknown else request.form.get(name)) for name in asked}
+    problems = conversation.answer(asked, posted) if asked else {"step": "This page asks nothing."}
     if problems:
+        step = conversation.next_step()
+        if step is None:
+            return see_other("pages.questions", conversation)
         return step_page(conversation, step, status=422, problems=problems, posted=posted)
     return see_other("pages.questions", conversation)
+
+
+def fingerprint(token: str | None) -> str:
+    """A short digest of the state a page was made from (not a secret: it only tells pages apart)."""
+    return hashlib.sha256((token or "").encode()).hexdigest()[:20]
 
 
 def emergency_page(conversation: Conversation):
