@@ -72,6 +72,7 @@ def test_score_gives_one_row_per_form_in_order_error_rows_included(client):
     assert rows[2]["row"] == 3 and "JSON object" in rows[2]["error"]
     assert rows[0]["top_condition"] == assess(parse_form(FORM)).top_condition
     assert rows[3]["triage_level"] == "emergency"
+    assert all(r["disclaimer"] == DISCLAIMER for r in rows)
 
 
 def test_score_of_an_empty_array_is_an_empty_array(client):

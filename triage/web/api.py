@@ -91,7 +91,8 @@ def score_many():
             else:
                 row = Row(SOURCE, number, number, None, (Problem(
                     "(form)", _jsonable(data), "a form must be a JSON object", accepted="a JSON object"),))
-            rows.append(scorer.score(row).to_dict())
+            # Every row carries the disclaimer, an error row too (as every CSV row does).
+            rows.append({"disclaimer": DISCLAIMER, **scorer.score(row).to_dict()})
     return current_app.response_class(json.dumps(rows, default=str), mimetype="application/json")
 
 
