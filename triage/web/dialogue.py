@@ -120,6 +120,10 @@ class Conversation:
         first = fields_of(step)[0] if fields_of(step) else None
         return history.index(first) + 1 if first in history else len(history) + 1
 
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self.session.history)
+
     def summary(self) -> list[tuple[str, str, str]]:
         return self.session.summary()
 

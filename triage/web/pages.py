@@ -130,10 +130,11 @@ def step_page(conversation: Conversation, step, status: int = 200, problems=None
     except TemplateNotFound:
         raise RuntimeError(f"no template for a step of kind {kind_of(step)!r}: add {template}") from None
     return page("step.html.j2", status=status, step=step, step_template=template, number=number,
-                stages=[STAGE_TITLES[name][0] for name in STAGES], stage=STAGES.index(stage) if stage in STAGES else None,
-                heading=heading, step_fields=fields_of(step), problems=problems or {}, posted=posted or {}, mode=conversation.mode,
-                catalogue=_ext()["kb"].catalogue, can_go_back=bool(conversation.session.history),
-                at=fingerprint(request.cookies.get(STATE_COOKIE)))
+                stages=[STAGE_TITLES[name][0] for name in STAGES],
+                stage=STAGES.index(stage) if stage in STAGES else None, heading=heading,
+                step_fields=fields_of(step), problems=problems or {}, posted=posted or {},
+                mode=conversation.mode, catalogue=_ext()["kb"].catalogue,
+                can_go_back=conversation.can_go_back, at=fingerprint(request.cookies.get(STATE_COOKIE)))
 
 
 @pages.post("/answer")
