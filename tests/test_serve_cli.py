@@ -37,8 +37,9 @@ def server(tmp_path_factory):
                 pytest.fail(f"kneetriage serve exited: {process.stdout.read()}")
             time.sleep(0.2)
     yield {"url": url, "home": home, "process": process}
-    process.terminate()
-    process.wait(timeout=10)
+    if process.poll() is None:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_serve_answers_pages_and_the_api(server):
@@ -61,3 +62,18 @@ def test_serve_help_names_the_defaults(runner):
     from triage.cli import cli
     result = runner.invoke(cli, ["serve", "--help"], catch_exceptions=False)
     assert result.exit_code == 0 and "127.0.0.1" in result.output and "8000" in result.output
+
+
+def test_serve_logs_method_path_and_status_only(server):
+    # Runs last in this module: it stops the server to read everything it printed.
+    urllib.request.urlopen(server["url"] + "/api/v1/fields?age=87").read()
+    form = json.dumps({"onset": "sudden_no_injury", "pain_location": "posterior"}).encode()
+    urllib.request.urlopen(urllib.request.Request(server["url"] + "/api/v1/assess", data=form,
+                                                  headers={"Content-Type": "application/json"})).read()
+    server["process"].terminate()
+    output = server["process"].communicate(timeout=10)[0]
+    assert "kneetriage.web GET /api/v1/fields 200" in output
+    assert "87" not in output.split("kneetriage.web GET /api/v1/fields")[1].split("\n")[0].split(" ")[1]
+    assert "age=" not in output, output
+    assert "POST /api/v1/assess 200" in output
+    assert "sudden_no_injury" not in output and "posterior" not in output, output

@@ -31,7 +31,16 @@ def command(host, port, threads, rate_limit, max_body, secret_file, rules_dir):
 
     from triage.web import Settings, create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # An access log of method, path, status and time only. Only our logger and waitress's speak:
+    # the root logger stays at WARNING, because experta's watchers log every fact (the answers)
+    # at INFO.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    for name in ("kneetriage.web", "waitress"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        logger.propagate = False
     app = create_app(Settings(secret_file=secret_file, rate_limit=rate_limit, max_body=max_body,
                               rules_dir=rules_dir))
     click.echo(f"kneetriage: serving on http://{host}:{port}/ (API: /api/v1, Ctrl-C to stop)")
