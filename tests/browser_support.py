@@ -1,0 +1,64 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) under Playwright, and a live server for it.
+
+Playwright's own browser download cannot work here, so the tests drive the system Chromium that
+.ci/run installs. Without it the browser tests skip, and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("KNEETRIAGE_CHROMIUM", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+MOBILE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def browser_or_skip():
+    """A started Playwright and a launched Chromium, or a skip naming what is missing."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        pytest.skip(f"Playwright for Python is not installed ({error}); pip install -e '.[test]'")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    except Exception as error:   # noqa: BLE001  any launch failure means: no usable browser here
+        playwright.stop()
+        pytest.skip(f"Chromium at {CHROMIUM} does not start: {error}")
+    return playwright, browser
+
+
+class LiveServer:
+    """The app under waitress on a free loopback port, in a thread of the test process."""
+
+    def __init__(self, app):
+        import waitress
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.closing = False
+
+    def _run(self):
+        try:
+            self.server.run()
+        except OSError:
+            if not self.closing:    # closing the sockets under the loop ends it this way
+                raise
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.closing = True
+        self.server.close()
+        self.thread.join(timeout=5)
