@@ -149,7 +149,7 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(page):
             tab_to(page, f"el.name === '{field}'")
             assert focus_is_visible(page), "the focused radio button shows no focus"
             for _ in range(radios.count() + 1):
-                if page.evaluate(f"document.activeElement.value") == value:
+                if page.evaluate("document.activeElement.value") == value:
                     break
                 page.keyboard.press("ArrowDown")    # moves and checks, as in every radio group
             page.keyboard.press("Space")

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from tests.test_questionnaire import ITBS, play
-from tests.webclient import SECRET, Visitor, h1_of, make_app, radio_values, step_fields
+from tests.webclient import Visitor, csrf_of, h1_of, make_app, radio_values, step_fields
 from triage.assess import assess
 from triage.assessment import DISCLAIMER
 from triage.forms import parse_form
@@ -238,8 +238,7 @@ def test_the_state_cookie_is_httponly_strict_and_small_for_a_whole_clinician_for
     visitor = Visitor(app)
     visitor.start("clinician")
     visitor.play(ITBS, default="no")
-    response = visitor.client.post("/change", data={"csrf": visitor.page and __import__("tests.webclient").webclient.csrf_of(visitor.page),
-                                                    "field": "age"})
+    response = visitor.client.post("/change", data={"csrf": csrf_of(visitor.page), "field": "age"})
     header = response.headers["Set-Cookie"]
     assert "HttpOnly" in header and "SameSite=Strict" in header
     assert len(visitor.client.get_cookie(STATE_COOKIE).value) < 3000
@@ -259,7 +258,6 @@ def test_a_csrf_token_is_bound_to_its_browser(app):
     one, two = Visitor(app), Visitor(app)
     one.start()
     two.get("/")
-    from tests.webclient import csrf_of
     stolen = csrf_of(one.page)
     assert two.client.post("/start", data={"csrf": stolen, "mode": "patient"}).status_code == 403
 

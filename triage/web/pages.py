@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from jinja2 import TemplateNotFound
 
 from triage.commands.ask import STAGE_TITLES
