@@ -5,7 +5,7 @@ import pytest
 
 from tests.browser_support import AXE, DESKTOP, MOBILE, LiveServer, browser_or_skip
 from tests.test_questionnaire import ITBS
-from tests.test_web_browser import choose, follow, reply, step_of
+from tests.test_web_browser import answer_checklist, choose, follow, reply, step_of
 from tests.test_web_pages import HOT_KNEE
 from tests.webclient import Visitor, make_app
 from triage.web.pages import STATE_COOKIE
@@ -44,9 +44,14 @@ def to_start(page):
     page.goto("/")
 
 
-def to_question(page):
+def to_checklist(page):
     page.goto("/")
     follow(page, page.get_by_role("button", name="Start", exact=True))
+
+
+def to_question(page):
+    to_checklist(page)
+    answer_checklist(page, ITBS)
 
 
 def to_refused_answer(page):
@@ -95,7 +100,7 @@ def to_error(page):
 
 
 # Each way to a page, and a word of the heading that shows it got there.
-PAGES = {to_start: "Questions about", to_question: "How did the pain start", to_refused_answer: "How did the pain start",
+PAGES = {to_start: "Questions about", to_checklist: "Do any of these apply", to_question: "How did the pain start", to_refused_answer: "How did the pain start",
          to_number_question: "How old", to_emergency: "emergency", to_review: "Your answers",
          to_result: "Your knee pain report", to_clinician_result: "clinician report", to_error: "could not be shown"}
 

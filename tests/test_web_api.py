@@ -79,26 +79,38 @@ def test_score_of_an_empty_array_is_an_empty_array(client):
     assert client.post("/api/v1/score", json=[]).get_json() == []
 
 
-def test_next_walks_the_same_dialogue_as_the_terminal(client, kb):
-    expected = play(Session(kb), ITBS, default="no")
+def _api_reply(kb, step, story):
+    """A client's answers to one step, as contract fields: a question's field, or every field of
+    a checklist's lines (the story's value, else "no" for a yes/no, else unknown)."""
+    names = [step["field"]] if step["kind"] == "question" else [f for item in step["items"] for f in item["fields"]]
+    out = {}
+    for name in names:
+        default = {"yesno": "no", "exam": "negative"}.get(kb.catalogue[name].type, "unknown")
+        out[name] = story.get(name, default)
+    return out
+
+
+def test_next_walks_the_dialogue_of_the_session_to_the_clis_result(client, kb):
     answers, asked = {}, []
     for _ in range(60):
         body = client.post("/api/v1/questionnaire/next", json={"answers": answers}).get_json()
         if body["done"]:
             break
         step = body["step"]
-        assert step["kind"] == "question" and step["text"] and "accepted" in step
-        asked.append(step["field"])
-        default = {"yesno": "no", "exam": "negative"}.get(step["type"], "unknown")
-        answers[step["field"]] = ITBS.get(step["field"], default)
-    assert asked == expected
+        assert step["kind"] in ("question", "checklist") and step["text"] and "accepted" in step
+        asked.append(step.get("field") or step["key"])
+        answers.update(_api_reply(kb, step, ITBS))
+    # The warning signs come first, on one checklist, as in the terminal.
+    assert asked[0] == play(Session(kb), ITBS, default="no")[0] == "screen"
     assert body["assessment"]["top_condition"] == "itbs" and body["step"] is None
+    assert body["assessment"]["triage_level"] == assess(parse_form(answers), kb=kb).triage_level
 
 
 def test_next_reports_an_emergency_as_soon_as_it_is_raised(client):
-    body = client.post("/api/v1/questionnaire/next", json={"answers": {"locking": "yes"}}).get_json()
+    body = client.post("/api/v1/questionnaire/next",
+                       json={"answers": {"knee_hot_red": "yes", "fever_or_unwell": "yes"}}).get_json()
     assert body["triage_level"] == "emergency"
-    assert [e["id"] for e in body["emergencies"]] == ["locked_knee"] and body["emergencies"][0]["action"]
+    assert [e["id"] for e in body["emergencies"]] == ["septic_arthritis"] and body["emergencies"][0]["action"]
 
 
 def test_next_in_clinician_mode_may_ask_examination_findings(client, kb):
@@ -108,8 +120,10 @@ def test_next_in_clinician_mode_may_ask_examination_findings(client, kb):
         body = client.post("/api/v1/questionnaire/next", json={"answers": answers, "mode": "clinician"}).get_json()
         if body["done"]:
             break
-        kinds.add(kb.catalogue[body["step"]["field"]].is_exam)
-        answers[body["step"]["field"]] = "unknown"
+        step = body["step"]
+        for name in _api_reply(kb, step, {}):
+            kinds.add(kb.catalogue[name].is_exam)
+            answers[name] = "unknown"
     assert True in kinds
 
 

@@ -5,7 +5,7 @@ import pytest
 from tests.browser_support import DESKTOP, MOBILE, LiveServer, browser_or_skip
 from tests.test_questionnaire import ITBS
 from tests.test_web_pages import HOT_KNEE
-from tests.webclient import make_app
+from tests.webclient import make_app, tick_for
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,18 @@ def choose(page, field: str, value: str) -> None:
         page.click(button)
 
 
+def answer_checklist(page, story: dict) -> None:
+    """A "Do any of these apply?" page: click each line's answer, then Next."""
+    for name in step_of(page):
+        radio = page.locator(f'input[name="{name}"][value="{tick_for(name, story)}"]')
+        page.click(f'label[for="{radio.get_attribute("id")}"]')
+    with page.expect_navigation():
+        page.click('button[value="next"]')
+
+
 def reply(page, field: str, story: dict, default: str = "no") -> str:
+    if "::" in field:
+        return tick_for(field, story, default)
     if field in story:
         return str(story[field])
     values = page.locator(f'input[name="{field}"]').evaluate_all("els => els.map(e => e.value)")
@@ -74,20 +85,25 @@ def click_through(page, story: dict, *, stop_at_emergency: bool = False, limit: 
         if not fields:
             return asked
         asked += fields
-        choose(page, fields[0], reply(page, fields[0], story))
+        if "::" in fields[0]:
+            answer_checklist(page, story)
+        else:
+            choose(page, fields[0], reply(page, fields[0], story))
     raise AssertionError(f"the questionnaire did not end: {asked}")
 
 
 def test_a_runner_completes_an_itbs_story_by_clicking_with_back_and_dont_know(page):
     page.goto("/")
     follow(page, page.get_by_role("button", name="Start", exact=True))
+    assert page.locator("h1").inner_text() == "Do any of these apply?"
+    answer_checklist(page, ITBS)             # the warning signs first: none of them
     assert step_of(page) == ["onset"]
-    choose(page, "onset", "injury")          # a slip of the finger...
+    choose(page, "onset", "sudden_no_injury")  # a slip of the finger...
     with page.expect_navigation():
         page.click('button[value="back"]')    # ...put right with Back
     assert step_of(page) == ["onset"] and "Your answer was" in page.inner_text("main")
     choose(page, "onset", "gradual")
-    while step_of(page)[0] in ITBS:
+    while step_of(page) and step_of(page)[0] in ITBS:
         field = step_of(page)[0]
         choose(page, field, reply(page, field, ITBS))
     unsure = step_of(page)[0]
@@ -142,23 +158,25 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(page):
         fields = step_of(page)
         if not fields:
             break
-        field = fields[0]
-        value = reply(page, field, ITBS)
-        radios = page.locator(f'input[name="{field}"]')
-        if radios.first.get_attribute("type") == "radio":
-            tab_to(page, f"el.name === '{field}'")
-            assert focus_is_visible(page), "the focused radio button shows no focus"
-            for _ in range(radios.count() + 1):
-                if page.evaluate("document.activeElement.value") == value:
-                    break
-                page.keyboard.press("ArrowDown")    # moves and checks, as in every radio group
-            page.keyboard.press("Space")
-        else:
-            tab_to(page, f"el.name === '{field}'")
-            if value != "unknown":
-                page.keyboard.type(value)
+        for field in fields:                  # a checklist has a radio group per line
+            value = reply(page, field, ITBS)
+            radios = page.locator(f'input[name="{field}"]')
+            if radios.first.get_attribute("type") == "radio":
+                tab_to(page, f"el.name === '{field}'")
+                assert focus_is_visible(page), "the focused radio button shows no focus"
+                for _ in range(radios.count() + 1):
+                    if page.evaluate("document.activeElement.value") == value:
+                        break
+                    page.keyboard.press("ArrowDown")    # moves and checks, as in every radio group
+                page.keyboard.press("Space")
             else:
-                tab_to(page, "el.value === 'unknown'")
+                tab_to(page, f"el.name === '{field}'")
+                if value != "unknown":
+                    page.keyboard.type(value)
+                else:
+                    tab_to(page, "el.value === 'unknown'")
+        field = fields[-1]
+        radios = page.locator(f'input[name="{field}"]')
         if value == "unknown" and radios.first.get_attribute("type") != "radio":
             submit(page)
         else:

@@ -39,6 +39,20 @@ def radio_values(page: bytes, name: str) -> list[str]:
     return [v.decode() for v in re.findall(rb'type="radio" id="[^"]+" name="%s" value="([^"]+)"' % re.escape(name.encode()), page)]
 
 
+def tick_for(name: str, story: dict, default: str = "no") -> str:
+    """A checklist line (``key::item``): what the story says of it, as the terminal's tests
+    answer it (the screen item's status; a follow-up line follows its field)."""
+    from triage.knowledge import load_knowledge
+
+    key, item = name.split("::", 1)
+    if key == "screen":
+        status = load_knowledge().screen.item(item).status(story)
+        tick = {"cleared": "no", "reported": "yes"}.get(status, "unknown")
+    else:
+        tick = str(story[item]) if item in story else "unknown"
+    return "no" if tick == "unknown" and default == "no" else tick
+
+
 class Visitor:
     """One browser: its cookies, and the page it is looking at."""
 
@@ -80,6 +94,8 @@ class Visitor:
         return b"See the result" in self.page and not self.on_emergency
 
     def reply(self, name: str, story: dict, default: str) -> str:
+        if "::" in name:
+            return tick_for(name, story, default)
         if name in story:
             return str(story[name])
         choices = radio_values(self.page, name)
@@ -91,7 +107,8 @@ class Visitor:
 
     def answer_step(self, story: dict, default: str = "no", action: str = "next"):
         fields = step_fields(self.page)
-        self.asked += fields
+        # The steps as the terminal names them: a field, or a checklist's key for its lines.
+        self.asked += list(dict.fromkeys(name.split("::")[0] for name in fields))
         data = {"step": ",".join(fields), "action": action}
         data.update({name: self.reply(name, story, default) for name in fields})
         return self.post("/answer", data)

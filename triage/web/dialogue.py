@@ -20,7 +20,7 @@ from triage.assessment import Assessment
 from triage.knowledge import KnowledgeBase, load_knowledge
 from triage.questionnaire import AnswerError, Session
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 MODES = ("patient", "clinician")
 
 # experta binds one engine per process to its rules (triage/assess.py), so two threads must not
@@ -37,11 +37,16 @@ def kind_of(step: Any) -> str:
     return type(step).__name__.lower()
 
 
+ITEM_SEPARATOR = "::"
+
+
 def fields_of(step: Any) -> list[str]:
-    """The fields a step asks: its own, or those of its items (a checklist)."""
+    """The names a step's page posts: the question's field, or one per checklist line
+    (``<checklist key>::<item id>``, answered yes, no or unknown)."""
     if getattr(step, "field", None):
         return [step.field]
-    return [item.field for item in getattr(step, "items", ())]
+    key = getattr(step, "key", "")
+    return [f"{key}{ITEM_SEPARATOR}{item.id}" for item in getattr(step, "items", ())]
 
 
 def describe(step: Any) -> dict:
@@ -53,16 +58,18 @@ def describe(step: Any) -> dict:
 class Conversation:
     """One questionnaire between two requests: the Session and what the web adds to it.
 
-    The web adds only ``mode`` and ``interrupt`` (emergency red flags told on a page of their own
-    that the person has not yet left). ``redo_value`` is the answer of a question reopened by
-    back, so that a reopened question can be rebuilt from the saved state exactly as it was.
+    The saved state is the list of what the person did (answered a step, went back, changed an
+    answer), and the Session is rebuilt by doing it again: the dialogue's own state (which
+    checklist lines were ticked, what their follow-ups are) then lives in one place, the Session,
+    and is never copied. The web adds only ``mode`` and ``interrupt`` (emergency red flags told
+    on a page of their own that the person has not yet left).
     """
 
-    def __init__(self, session: Session, mode: str, interrupt: Iterable[str] = (), redo_value: Any = None):
+    def __init__(self, session: Session, mode: str, interrupt: Iterable[str] = (), actions=()):
         self.session = session
         self.mode = mode
         self.interrupt = list(interrupt)
-        self.redo_value = redo_value
+        self.actions: list[list] = [list(a) for a in actions]
 
     # -- to and from the saved state --
 
@@ -77,30 +84,17 @@ class Conversation:
         try:
             if state.get("v") != STATE_VERSION or state.get("mode") not in MODES:
                 raise StateError("the saved questionnaire is of another version")
-            answers = dict(state["answers"])
-            redo = state.get("redo")
-            if redo:
-                answers[redo] = state.get("redo_value", "unknown")
+            actions = [list(a) for a in state["actions"]]
             with ENGINE_LOCK:
-                session = Session.from_contract(answers, kb or load_knowledge(),
-                                                clinician=state["mode"] == "clinician")
-                session.history = [f for f in state["history"] if f in session.kb.catalogue]
-                session.announced = set(state["announced"])
-                if redo:
-                    session.reopen(redo)
-        except (KeyError, TypeError, ValueError) as error:   # FormError is a ValueError
+                session = Session(kb or load_knowledge(), clinician=state["mode"] == "clinician")
+                for action in actions:
+                    _replay(session, action)
+        except (KeyError, TypeError, ValueError, IndexError) as error:   # AnswerError is a ValueError
             raise StateError(f"the saved questionnaire could not be read ({error})") from None
-        return cls(session, state["mode"], state.get("interrupt", ()), state.get("redo_value"))
+        return cls(session, state["mode"], state.get("interrupt", ()), actions)
 
     def state(self) -> dict:
-        session = self.session
-        out = {"v": STATE_VERSION, "mode": self.mode, "answers": session.to_contract(),
-               "history": list(session.history), "announced": sorted(session.announced),
-               "interrupt": list(self.interrupt)}
-        if session.redoing:
-            out["redo"] = session.redoing
-            out["redo_value"] = self.redo_value
-        return out
+        return {"v": STATE_VERSION, "mode": self.mode, "actions": self.actions, "interrupt": list(self.interrupt)}
 
     # -- what to show --
 
@@ -110,14 +104,12 @@ class Conversation:
             return self.session.next_question()
 
     def progress(self, step: Any) -> int:
-        """This step's number in the questionnaire (a question asked again keeps its number).
+        """This step's number in the questionnaire (a step asked again keeps its number).
 
         The terminal also says about how many questions are left, by playing the dialogue on to
-        its end; it keeps its cache from question to question, but a page rebuilds the Session,
-        and that replay would be most of each page's time (0.1 to 0.4 s). The page shows the stage
-        instead."""
+        its end; a page shows the stage instead, since that replay would be most of its time."""
         history = self.session.history
-        first = fields_of(step)[0] if fields_of(step) else None
+        first = getattr(step, "field", None) or getattr(step, "key", None)
         return history.index(first) + 1 if first in history else len(history) + 1
 
     @property
@@ -141,57 +133,87 @@ class Conversation:
     # -- what the person does --
 
     def answer(self, fields: Iterable[str], posted: Mapping[str, Any]) -> dict[str, str]:
-        """Record the answers to a step's fields from ``posted`` (field -> raw text). Returns the
-        problems, field -> message with the accepted answers; nothing is recorded unless all fit."""
+        """Record the answers to a step's names from ``posted`` (name -> raw text): question
+        fields, or checklist lines (``key::item``). Returns the problems, name -> message with
+        the accepted answers; nothing is recorded unless all fit."""
         session = self.session
         problems: dict[str, str] = {}
-        values: list[tuple[str, Any]] = []
+        steps: list[tuple[str, Any]] = []
+        checklists: dict[str, dict[str, Any]] = {}
         for name in fields:
             raw = posted.get(name)
+            missing = raw is None or str(raw).strip() == ""
+            if ITEM_SEPARATOR in name:
+                key, item = name.split(ITEM_SEPARATOR, 1)
+                if missing:
+                    problems[name] = "Please choose an answer. Accepted: yes, no, unknown."
+                checklists.setdefault(key, {})[item] = raw
+                continue
             try:
                 session.read(name, raw)
-                values.append((name, raw))
+                steps.append((name, raw))
             except AnswerError as error:
-                missing = raw is None or str(raw).strip() == ""
                 message = "Please choose an answer." if missing else str(error)
                 problems[name] = f"{message} Accepted: {error.accepted}."
         if problems:
             return problems
+        steps += list(checklists.items())
         with ENGINE_LOCK:
-            for name, raw in values:
-                session.answer(name, raw)
-            if session.redoing is None:
-                self.redo_value = None
+            for key, raw in steps:
+                try:
+                    _do(session, ["a", key, raw])
+                except AnswerError as error:     # a checklist answer that does not fit
+                    return {f"{key}{ITEM_SEPARATOR}{item}": f"{error} Accepted: {error.accepted}."
+                            for item in (raw if isinstance(raw, dict) else {})} or {key: str(error)}
+                self.actions.append(["a", key, raw])
             flags = session.new_emergencies()
         if flags:
             self.interrupt = [f.id for f in flags]
         return {}
 
     def back(self) -> bool:
-        """Go back one question; False at the first one."""
-        session = self.session
-        before = session.to_contract()
+        """Go back one step; False at the first one."""
         with ENGINE_LOCK:
-            name = session.back()
+            name = self.session.back()
         if name is None:
             return False
-        self.redo_value = before.get(name, "unknown")
+        self.actions.append(["b"])
         return True
 
     def change(self, name: str) -> bool:
         """Ask an answered question again (from the summary); False if it was not answered."""
-        session = self.session
-        before = session.to_contract()
-        if name not in before or name == "form_id":
+        if name not in self.session.to_contract() or name == "form_id":
             return False
         with ENGINE_LOCK:
-            session.reopen(name)
-        self.redo_value = before[name]
+            self.session.reopen(name)
+        self.actions.append(["c", name])
         return True
 
     def go_on(self) -> None:
         """Leave the emergency page and carry on with the questions."""
         self.interrupt = []
+
+
+def _replay(session: Session, action: list) -> None:
+    """Do one saved action again, emergencies included (they were told when it was done)."""
+    _do(session, action)
+    if action[0] == "a":
+        session.new_emergencies()
+
+
+def _do(session: Session, action: list) -> None:
+    """One action: ["a", key, answer], ["b"] (back) or ["c", field] (change)."""
+    kind = action[0]
+    if kind == "a":
+        if action[1] not in session.kb.catalogue:
+            session.next_question()      # a checklist is answered as the session offered it
+        session.answer(action[1], action[2])
+    elif kind == "b":
+        session.back()
+    elif kind == "c":
+        session.reopen(action[1])
+    else:
+        raise ValueError(f"unknown action {kind!r}")
 
 
 def next_for(answers: Mapping[str, Any], clinician: bool = False,
