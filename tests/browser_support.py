@@ -6,6 +6,7 @@ Playwright's own browser download cannot work here, so the tests drive the syste
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import threading
@@ -20,8 +21,17 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+_STARTED: list = []      # one Playwright and one Chromium for the whole test process
+
+
 def browser_or_skip():
-    """A started Playwright and a launched Chromium, or a skip naming what is missing."""
+    """A started Playwright and a launched Chromium, or a skip naming what is missing.
+
+    Started once per process and shared: Playwright's sync API does not start again in a thread
+    where it was stopped (the second start hangs), so the modules that use it must not stop it;
+    it is stopped when the process ends."""
+    if _STARTED:
+        return _STARTED[0]
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
     try:
@@ -34,7 +44,15 @@ def browser_or_skip():
     except Exception as error:   # noqa: BLE001  any launch failure means: no usable browser here
         playwright.stop()
         pytest.skip(f"Chromium at {CHROMIUM} does not start: {error}")
+    _STARTED.append((playwright, browser))
+    atexit.register(_stop)
     return playwright, browser
+
+
+def _stop():
+    playwright, browser = _STARTED.pop()
+    browser.close()
+    playwright.stop()
 
 
 class LiveServer:

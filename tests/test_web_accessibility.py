@@ -16,10 +16,8 @@ from triage.web.security import CSRF_COOKIE
 def browser():
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed at {AXE} (run `npm install` in the repository; .ci/run does)")
-    playwright, browser = browser_or_skip()
+    _, browser = browser_or_skip()      # shared by the process: not stopped here
     yield browser
-    browser.close()
-    playwright.stop()
 
 
 SERVER_APP = make_app()

@@ -16,10 +16,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright, browser = browser_or_skip()
+    _, browser = browser_or_skip()      # shared by the process: not stopped here
     yield browser
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture
