@@ -1,3 +1,4 @@
+import builtins
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,16 @@ def weasyprint():
     except (ImportError, OSError) as error:   # OSError: installed, but Pango is missing
         pytest.skip(f"PDF rendering is not available here: {error}")
     return weasyprint
+
+
+@pytest.fixture
+def without_weasyprint(monkeypatch):
+    """WeasyPrint made unimportable, as on a machine without the PDF extra."""
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name.split(".")[0] == "weasyprint":
+            raise ImportError("No module named 'weasyprint'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)

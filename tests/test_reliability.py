@@ -3,7 +3,6 @@ at all, an interview is never lost, and each way a command can end has its own e
 
 from __future__ import annotations
 
-import builtins
 import errno
 import json
 import os
@@ -111,15 +110,7 @@ def test_ask_saves_the_interview_elsewhere_when_the_save_file_fails(runner, tmp_
     assert len(saved) == 1 and json.loads(saved[0].read_text())
 
 
-def test_ask_report_pdf_without_weasyprint_fails_before_the_first_question(runner, tmp_path, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_weasyprint(name, *args, **kwargs):
-        if name.split(".")[0] == "weasyprint":
-            raise ImportError("No module named 'weasyprint'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+def test_ask_report_pdf_without_weasyprint_fails_before_the_first_question(runner, tmp_path, without_weasyprint):
     result = runner.invoke(cli, ["ask", "--report", str(tmp_path / "x.pdf")], input="1\n")
     assert result.exit_code == 2 and "WeasyPrint" in result.output
     assert "question 1" not in result.output

@@ -3,7 +3,6 @@ a folder with an index, formats, audiences, template overrides and clear errors.
 
 from __future__ import annotations
 
-import builtins
 import csv
 import json
 from pathlib import Path
@@ -72,15 +71,7 @@ def test_pdf_cannot_go_to_standard_output(runner, form_file):
     assert result.exit_code == 2 and "give -o FILE.pdf" in result.output
 
 
-def test_pdf_without_weasyprint_is_a_clear_error(runner, form_file, tmp_path, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_weasyprint(name, *args, **kwargs):
-        if name.split(".")[0] == "weasyprint":
-            raise ImportError("No module named 'weasyprint'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+def test_pdf_without_weasyprint_is_a_clear_error(runner, form_file, tmp_path, without_weasyprint):
     result = runner.invoke(cli, ["report", str(form_file), "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2                       # a usage problem: 1 means "some forms are errors"
     assert "pip install 'kneetriage[pdf]'" in result.output and "--format html" in result.output

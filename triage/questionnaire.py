@@ -323,6 +323,19 @@ def outlook(kb: KnowledgeBase, answers: Mapping[str, Any], open_fields) -> Outlo
                    where_open=too_few_keys_possible and enough_keys_possible)
 
 
+def _possible_kleene(sets: list[set], stop: Any, go: Any) -> set:
+    """The truths a Kleene AND (stop=FALSE, go=TRUE) or OR (stop=TRUE, go=FALSE) of items can
+    take, each item's possible truths given as a set."""
+    out = set()
+    if any(stop in s for s in sets):
+        out.add(stop)
+    if all(go in s for s in sets):
+        out.add(go)
+    if all(s - {stop} for s in sets) and any(UNKNOWN in s for s in sets):
+        out.add(UNKNOWN)
+    return out
+
+
 def possible_truths(kb: KnowledgeBase, when: When, answers: Mapping[str, Any], open_fields) -> set:
     """Every truth (TRUE, FALSE, UNKNOWN) that ``when.truth`` could take once the open fields are
     answered or answered "don't know"; a closed unanswered field stays unanswered.
@@ -336,24 +349,8 @@ def possible_truths(kb: KnowledgeBase, when: When, answers: Mapping[str, Any], o
             return ({item.holds(v) for v in choices} if choices else {TRUE, FALSE}) | {UNKNOWN}
         return {item.truth(answers, {})}
 
-    alls = [of(i) for i in when.all]
-    result_all = set()
-    if any(FALSE in s for s in alls):
-        result_all.add(FALSE)
-    if all(TRUE in s for s in alls):
-        result_all.add(TRUE)
-    if all(s - {FALSE} for s in alls) and any(UNKNOWN in s for s in alls):
-        result_all.add(UNKNOWN)
-    result_any = {TRUE}
-    if when.any:
-        anys = [of(i) for i in when.any]
-        result_any = set()
-        if any(TRUE in s for s in anys):
-            result_any.add(TRUE)
-        if all(FALSE in s for s in anys):
-            result_any.add(FALSE)
-        if all(s - {TRUE} for s in anys) and any(UNKNOWN in s for s in anys):
-            result_any.add(UNKNOWN)
+    result_all = _possible_kleene([of(i) for i in when.all], stop=FALSE, go=TRUE)
+    result_any = _possible_kleene([of(i) for i in when.any], stop=TRUE, go=FALSE) if when.any else {TRUE}
     # `none`: an item that holds blocks; an unanswered field never blocks (When.truth).
     nones = [of(i) for i in when.none]
     can_block = any(TRUE in s for s in nones)
