@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's /usr/bin/chromium) under Playwright, and a live server for it.
 
 Playwright's own browser download cannot work here, so the tests drive the system Chromium that
-.ci/run installs. Without it the browser tests skip, and say why.
+.ci/run installs. Without it the browser tests skip, and say why; once .ci/run has installed the
+browser and axe-core it sets KNEETRIAGE_REQUIRE_BROWSER, and then a browser that cannot be driven
+fails the tests instead, so they cannot pass unseen.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def skip_or_fail(reason: str):
+    """Skip, naming what is missing; fail instead where the browser tests are required to run."""
+    if os.environ.get("KNEETRIAGE_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} (KNEETRIAGE_REQUIRE_BROWSER is set: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
 _STARTED: list = []      # one Playwright and one Chromium for the whole test process
 
 
@@ -33,17 +42,17 @@ def browser_or_skip():
     if _STARTED:
         return _STARTED[0]
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
+        skip_or_fail(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        pytest.skip(f"Playwright for Python is not installed ({error}); pip install -e '.[test]'")
+        skip_or_fail(f"Playwright for Python is not installed ({error}); pip install -e '.[test]'")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
     except Exception as error:   # noqa: BLE001  any launch failure means: no usable browser here
         playwright.stop()
-        pytest.skip(f"Chromium at {CHROMIUM} does not start: {error}")
+        skip_or_fail(f"Chromium at {CHROMIUM} does not start: {error}")
     _STARTED.append((playwright, browser))
     atexit.register(_stop)
     return playwright, browser

@@ -3,9 +3,9 @@ violation on any kind of page. color-contrast is among axe's rules, so this chec
 
 import pytest
 
-from tests.browser_support import AXE, DESKTOP, MOBILE, LiveServer, browser_or_skip
+from tests.browser_support import AXE, DESKTOP, MOBILE, LiveServer, browser_or_skip, skip_or_fail
 from tests.test_questionnaire import ITBS
-from tests.test_web_browser import answer_checklist, choose, follow, reply, step_of
+from tests.test_web_browser import answer_checklist, answer_step, follow, step_of
 from tests.test_web_pages import HOT_KNEE
 from tests.webclient import Visitor, make_app
 from triage.web.pages import STATE_COOKIE
@@ -15,7 +15,7 @@ from triage.web.security import CSRF_COOKIE
 @pytest.fixture(scope="module")
 def browser():
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed at {AXE} (run `npm install` in the repository; .ci/run does)")
+        skip_or_fail(f"axe-core is not installed at {AXE} (run `npm install` in the repository; .ci/run does)")
     _, browser = browser_or_skip()      # shared by the process: not stopped here
     yield browser
 
@@ -58,11 +58,14 @@ def to_refused_answer(page):
         page.click('button[value="next"]')     # nothing chosen: the page says what is accepted
 
 
-def to_number_question(page):
+def to_number_question(page, limit: int = 40):
+    """On to the first question answered with a number box (for the ITBS story, how long)."""
     to_question(page)
-    while step_of(page) and step_of(page)[0] != "age":
-        field = step_of(page)[0]
-        choose(page, field, reply(page, field, ITBS))
+    asked = []
+    while step_of(page) and not page.locator('input[type="number"]').count():
+        asked += step_of(page)
+        assert len(asked) < limit, f"no question with a number box was asked: {asked}"
+        answer_step(page, step_of(page), ITBS)
 
 
 def played(page, story, path, mode="patient", **options):
@@ -99,7 +102,7 @@ def to_error(page):
 
 # Each way to a page, and a word of the heading that shows it got there.
 PAGES = {to_start: "Questions about", to_checklist: "Do any of these apply", to_question: "How did the pain start", to_refused_answer: "How did the pain start",
-         to_number_question: "How old", to_emergency: "emergency", to_review: "Your answers",
+         to_number_question: "How many weeks", to_emergency: "emergency", to_review: "Your answers",
          to_result: "Your knee pain report", to_clinician_result: "clinician report", to_error: "could not be shown"}
 
 

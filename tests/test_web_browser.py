@@ -71,6 +71,14 @@ def reply(page, field: str, story: dict, default: str = "no") -> str:
     return {"no": "no", "negative": "negative"}.get(next((v for v in values if v in ("no", "negative")), ""), "unknown")
 
 
+def answer_step(page, fields: list[str], story: dict) -> None:
+    """Answer the step on the page, a checklist (its names are ``key::item``) or one question."""
+    if "::" in fields[0]:
+        answer_checklist(page, story)
+    else:
+        choose(page, fields[0], reply(page, fields[0], story))
+
+
 def click_through(page, story: dict, *, stop_at_emergency: bool = False, limit: int = 80) -> list[str]:
     asked = []
     for _ in range(limit):
@@ -83,10 +91,7 @@ def click_through(page, story: dict, *, stop_at_emergency: bool = False, limit: 
         if not fields:
             return asked
         asked += fields
-        if "::" in fields[0]:
-            answer_checklist(page, story)
-        else:
-            choose(page, fields[0], reply(page, fields[0], story))
+        answer_step(page, fields, story)
     raise AssertionError(f"the questionnaire did not end: {asked}")
 
 
