@@ -43,7 +43,11 @@ def command(host, port, threads, rate_limit, max_body, secret_file, rules_dir):
         logger.propagate = False
     app = create_app(Settings(secret_file=secret_file, rate_limit=rate_limit, max_body=max_body,
                               rules_dir=rules_dir))
-    click.echo(f"kneetriage: serving on http://{host}:{port}/ (API: /api/v1, Ctrl-C to stop)")
+    # Bind first, so a port in use is reported before anything says it is serving, and
+    # --port 0 can name the port it got.
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident="kneetriage",
+                                    max_request_body_size=max_body + 1024,
+                                    clear_untrusted_proxy_headers=True)
+    click.echo(f"kneetriage: serving on http://{host}:{server.effective_port}/ (API: /api/v1, Ctrl-C to stop)")
     click.echo("It supports, and does not replace, the judgement of a clinician.")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kneetriage",
-                   max_request_body_size=max_body + 1024, clear_untrusted_proxy_headers=True)
+    server.run()
