@@ -20,7 +20,7 @@ from triage.assessment import Assessment
 from triage.knowledge import KnowledgeBase, load_knowledge
 from triage.questionnaire import AnswerError, Session
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 MODES = ("patient", "clinician")
 
 # experta binds one engine per process to its rules (triage/assess.py), so two threads must not
@@ -88,13 +88,17 @@ class Conversation:
             with ENGINE_LOCK:
                 session = Session(kb or load_knowledge(), clinician=state["mode"] == "clinician")
                 for action in actions:
-                    _replay(session, action)
+                    _do(session, action)
+            # The emergencies already told are saved, not found again by assessing after every
+            # saved answer: that was two thirds of the time of a page.
+            session.announced = {str(flag) for flag in state["told"]}
         except (KeyError, TypeError, ValueError, IndexError) as error:   # AnswerError is a ValueError
             raise StateError(f"the saved questionnaire could not be read ({error})") from None
         return cls(session, state["mode"], state.get("interrupt", ()), actions)
 
     def state(self) -> dict:
-        return {"v": STATE_VERSION, "mode": self.mode, "actions": self.actions, "interrupt": list(self.interrupt)}
+        return {"v": STATE_VERSION, "mode": self.mode, "actions": self.actions,
+                "told": sorted(self.session.announced), "interrupt": list(self.interrupt)}
 
     # -- what to show --
 
@@ -192,13 +196,6 @@ class Conversation:
     def go_on(self) -> None:
         """Leave the emergency page and carry on with the questions."""
         self.interrupt = []
-
-
-def _replay(session: Session, action: list) -> None:
-    """Do one saved action again, emergencies included (they were told when it was done)."""
-    _do(session, action)
-    if action[0] == "a":
-        session.new_emergencies()
 
 
 def _do(session: Session, action: list) -> None:
