@@ -28,4 +28,10 @@ echo "score: $(wc -l < scored.csv) lines"
 grep -q '"RiskAssessment"' bundle.json
 "$work/venv/bin/kneetriage" redcap dictionary -o dictionary.csv
 echo "redcap dictionary: $(wc -l < dictionary.csv) lines"
+# The web pages' templates and static files ship too.
+"$work/venv/bin/python" -c "
+from triage.web import Settings, create_app
+client = create_app(Settings(secret='wheel-check')).test_client()
+assert client.get('/').status_code == 200 and client.get('/static/web.css').status_code == 200
+print('serve: pages and static files found')"
 echo "wheel check: ok"
