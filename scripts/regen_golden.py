@@ -40,19 +40,24 @@ CASES = [
     ("none_sinding_larsen_johansson_clinician", "patient"),     # self-care red flag names another cause
     ("none_thin_lateral_pain_only", "clinician"),               # too few answers: no plan
 ]
+# The short form kneetriage report writes by default (the cases above are the full detail).
+SHORT_CASES = [
+    ("pfps_typical_female_road_runner", "clinician"),
+    ("pfps_typical_female_road_runner", "patient"),
+]
 # Fixed, so the files change only when what a reader sees changes.
 DATE = "2025-01-15"
 KB_VERSION = "(golden)"
 
 
-def golden_path(vignette: str, audience: str) -> Path:
-    return GOLDEN / f"{vignette}.{audience}.md"
+def golden_path(vignette: str, audience: str, detail: str = "full") -> Path:
+    return GOLDEN / f"{vignette}.{audience}{'' if detail == 'full' else '.' + detail}.md"
 
 
-def golden_report(vignette: str, audience: str) -> str:
+def golden_report(vignette: str, audience: str, detail: str = "full") -> str:
     form = yaml.safe_load((VIGNETTES / f"{vignette}.yml").read_text(encoding="utf-8"))["form"]
     kb = load_knowledge()
-    ctx = build_context(assess(form, kb=kb), kb, audience=audience, report_date=DATE)
+    ctx = build_context(assess(form, kb=kb), kb, audience=audience, report_date=DATE, detail=detail)
     # The knowledge-base hash changes with any edit to rules/; the golden files track wording only.
     return render(replace(ctx, kb_version=KB_VERSION), "md")
 
@@ -66,6 +71,7 @@ def context_doc() -> str:
 
 def expected_files() -> dict[Path, str]:
     files = {golden_path(v, a): golden_report(v, a) for v, a in CASES}
+    files.update({golden_path(v, a, "short"): golden_report(v, a, "short") for v, a in SHORT_CASES})
     files[CONTEXT_DOC] = context_doc()
     return files
 
@@ -83,7 +89,7 @@ def main() -> int:
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
-    known = {golden_path(v, a) for v, a in CASES}
+    known = {golden_path(v, a) for v, a in CASES} | {golden_path(v, a, "short") for v, a in SHORT_CASES}
     orphans = [p for p in GOLDEN.glob("*.md") if p not in known]
     for path in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {path.relative_to(ROOT)}")

@@ -420,13 +420,14 @@ def _regen():
 REGEN = _regen()
 
 
-@pytest.mark.parametrize("vignette,audience", REGEN.CASES, ids=lambda x: x)
-def test_golden_report(vignette, audience):
+@pytest.mark.parametrize("vignette,audience,detail", [(v, a, "full") for v, a in REGEN.CASES]
+                         + [(v, a, "short") for v, a in REGEN.SHORT_CASES], ids=lambda x: x)
+def test_golden_report(vignette, audience, detail):
     import difflib
 
-    path = REGEN.golden_path(vignette, audience)
+    path = REGEN.golden_path(vignette, audience, detail)
     expected = path.read_text(encoding="utf-8") if path.exists() else ""
-    actual = REGEN.golden_report(vignette, audience)
+    actual = REGEN.golden_report(vignette, audience, detail)
     if actual != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                             f"{path.name} (golden)", f"{path.name} (now)", n=1))

@@ -54,6 +54,7 @@ from triage.reportviews.wording import Wording
 
 AUDIENCES = ("clinician", "patient")
 FORMATS = ("html", "md", "txt", "pdf")
+DETAILS = ("short", "full")   # kneetriage report --detail; short is its default
 
 
 class ReportError(Exception):
@@ -85,11 +86,16 @@ def _leading_label(outcome: str, leading: ConditionView | None, audience: str) -
 
 
 def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = "clinician",
-                  report_date: date | str | None = None, rules_dir: str | None = None) -> ReportContext:
-    """The context for one assessment. ``rules_dir`` is the KB folder (for its management plans)."""
+                  report_date: date | str | None = None, rules_dir: str | None = None,
+                  detail: str = "full") -> ReportContext:
+    """The context for one assessment. ``rules_dir`` is the KB folder (for its management plans).
+    ``detail`` is ``full`` (everything) or ``short`` (the few pages kneetriage report writes by
+    default; ReportContext.detail says what it leaves out)."""
     if audience not in AUDIENCES:
         raise ReportError(f"unknown audience {audience!r}; accepted: {', '.join(AUDIENCES)}")
-    w = Wording(assessment, kb, audience, rules_dir)
+    if detail not in DETAILS:
+        raise ReportError(f"unknown detail {detail!r}; accepted: {', '.join(DETAILS)}")
+    w = Wording(assessment, kb, audience, rules_dir, detail)
     common = load_common(rules_dir)
     # In reading order, so that the citation numbers follow the page.
     triage_view = banner.triage_view(w)
@@ -110,7 +116,7 @@ def build_context(assessment: Assessment, kb: KnowledgeBase, *, audience: str = 
         red_flags=red_flags, screen=screen, leading=leading, leading_label=_leading_label(assessment.outcome, leading, audience),
         differential=conditions, exam_tests=exam_tests,
         open_questions=open_questions, plan=plan_view, safety_netting_title=common.safety_netting_title,
-        safety_netting=safety, answers=differential.answers(w), references=w.cite.listing(),
+        safety_netting=safety, answers=differential.answers(w), references=w.cite.listing(), detail=detail,
     )
 
 
@@ -239,10 +245,15 @@ def _no_network(url: str, *args, **kwargs):
 
 
 def html_to_pdf(html: str) -> bytes:
+    return pdf_document(html).write_pdf()
+
+
+def pdf_document(html: str):
+    """The HTML laid out in pages by WeasyPrint (its Document: ``.pages``, ``.write_pdf()``)."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as error:   # OSError: WeasyPrint present but Pango missing
         raise ReportError(f"{PDF_MISSING} ({error})") from None
     # WeasyPrint warns about CSS meant for browsers only (screen media queries); keep errors.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    return HTML(string=html, url_fetcher=_no_network).write_pdf()
+    return HTML(string=html, url_fetcher=_no_network).render()

@@ -163,7 +163,7 @@ class PlanSection:
     progress_rule: PointView | None = _help("return_to_running: when to move up a stage.")
     step_back_rule: PointView | None = _help("return_to_running: when to step back.")
     notes: tuple[PointView, ...] = _help("Further notes.")
-    provenance: str = _help("Where the staged programme comes from and how far to trust it (clinician only).")
+    provenance: str = _help("Where the staged programme comes from and how far to trust it (clinician, full detail only).")
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,8 @@ class PlanView:
     referral: tuple[PointView, ...] = _help("referral: the common referral advice and the advice for this level.")
     sections: tuple[PlanSection, ...] = _help("The plan's sections in reading order (referral: only the offloading and "
                                               "imaging sections of a suspected stress fracture, else none).")
+    omitted: tuple[str, ...] = _help("detail short: titles of the plan's sections left for the full report; else ().",
+                                     default=())
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ class ReportContext:
     safety_netting: tuple[PointView, ...] = _help("When to seek care sooner, most urgent first.")
     answers: tuple[AnswerView, ...] = _help("The answers on the form, in catalogue order.")
     references: tuple[Reference, ...] = _help("The sources cited in this report, numbered in order of first citation.")
+    detail: str = _help("short (what kneetriage report writes by default: the evidence of the conditions still in "
+                        "contention without the rules' explanations, the plan's first-line sections, one address "
+                        "per source) or full (everything; --detail full).", default="full")
 
     def as_template_vars(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -13,8 +13,10 @@ def differential(w: Wording) -> tuple[ConditionView, ...]:
         if w.patient and c.status == "unlikely" and c.id != w.a.top_condition:
             continue
         spec = w.kb.condition(c.id)
-        supporting = tuple(w.rule(u) for u in c.supporting)
-        opposing = tuple(w.rule(u) for u in c.opposing)
+        # The short report details only the conditions still in contention; the table ranks all.
+        detailed = w.full or c.status != "unlikely" or c.id == w.a.top_condition
+        supporting = tuple(w.rule(u) for u in c.supporting) if detailed else ()
+        opposing = tuple(w.rule(u) for u in c.opposing) if detailed else ()
         estimated = mostly_estimated(c.supporting + c.opposing)
         percent = round(c.score * 100)
         prior_note = ""

@@ -12,6 +12,10 @@ from triage.reportviews.wording import Wording
 # The sections shown first when a suspected stress fracture replaces the running advice (and the
 # only ones shown beside referral advice while the runner waits to be seen).
 OFFLOAD_FIRST = ("load_modification", "imaging_and_referral", "protect_and_load")
+# What the short report keeps of a plan: what to change now, the exercises and the way back to
+# running (with offloading and imaging first when a stress fracture is not excluded). The full
+# report (--detail full) adds protect-and-load, taping, footwear, gait retraining, prevention and the course.
+SHORT_SECTIONS = ("load_modification", "exercises", "return_to_running")
 
 
 def suspected_referral_condition(w: Wording) -> str | None:
@@ -55,12 +59,17 @@ def _referral(w: Wording, common: CommonAdvice, level: str, suspected: str | Non
         # While waiting to be seen, a suspected stress fracture still needs offloading.
         offload = _sections(w, "offload_and_image", load_plan(suspected, w.rules_dir), None, only=OFFLOAD_FIRST)
         view = replace(view, condition=offload.condition, title=offload.title, caveat=offload.caveat,
-                       sections=offload.sections)
+                       sections=offload.sections, omitted=offload.omitted)
     return view
 
 
 def _sections(w: Wording, mode: str, plan: Plan, replaced: str | None, only: tuple[str, ...] = ()) -> PlanView:
     sections = [s for s in plan.sections if not only or s.id in only]
+    omitted = ()
+    if not w.full:
+        kept = SHORT_SECTIONS + (OFFLOAD_FIRST if mode == "offload_and_image" else ())
+        omitted = tuple(s.title for s in sections if s.id not in kept and not (s.is_empty and not s.gap))
+        sections = [s for s in sections if s.id in kept]
     if mode == "offload_and_image":
         sections.sort(key=lambda s: OFFLOAD_FIRST.index(s.id) if s.id in OFFLOAD_FIRST else len(OFFLOAD_FIRST))
     caveat = w.point(plan.caveat) if plan.caveat else None
@@ -77,14 +86,14 @@ def _sections(w: Wording, mode: str, plan: Plan, replaced: str | None, only: tup
             progress_rule=w.point(s.progress_rule) if s.progress_rule else None,
             step_back_rule=w.point(s.step_back_rule) if s.step_back_rule else None,
             notes=tuple(w.point(p) for p in s.notes),
-            provenance="" if w.patient else s.provenance))
+            provenance=s.provenance if w.full and not w.patient else ""))
     spec = w.kb.condition(plan.condition)
     replaced_title = ""
     if replaced:
         other = w.kb.condition(replaced)
         replaced_title = other.patient_title if w.patient else other.title
     return PlanView(mode=mode, condition=plan.condition, title=spec.patient_title if w.patient else spec.title,
-                    replaces=replaced_title, caveat=caveat, referral=(), sections=tuple(views))
+                    replaces=replaced_title, caveat=caveat, referral=(), sections=tuple(views), omitted=omitted)
 
 
 def safety_netting(w: Wording, common: CommonAdvice) -> tuple[PointView, ...]:

@@ -13,10 +13,12 @@ from triage.report_context import FindingView, PointView, Reference, RuleView
 
 
 class Citations:
-    """Numbers citation keys in the order the report first cites them."""
+    """Numbers citation keys in the order the report first cites them. ``addresses`` limits how
+    many addresses each source lists (the short report gives one; None gives all)."""
 
-    def __init__(self, references: dict):
+    def __init__(self, references: dict, addresses: int | None = None):
         self._references = references
+        self._addresses = addresses
         self._numbers: dict[str, int] = {}
 
     def __call__(self, keys: Iterable[str]) -> tuple[int, ...]:
@@ -31,7 +33,7 @@ class Citations:
             if ref is None:
                 out.append(Reference(number, key, "(not in rules/references.yml)", ()))
             else:
-                out.append(Reference(number, key, str(ref.get("title", "")), tuple(ref.get("where") or ())))
+                out.append(Reference(number, key, str(ref.get("title", "")), tuple(ref.get("where") or ())[:self._addresses]))
         return tuple(out)
 
 
@@ -52,12 +54,15 @@ def lr_text(value: float | None) -> str:
 
 
 class Wording:
-    """One assessment as one reader (clinician or patient) reads it, with one set of citation numbers."""
+    """One assessment as one reader (clinician or patient) reads it, at one level of detail
+    (``short`` or ``full``), with one set of citation numbers."""
 
-    def __init__(self, assessment: Assessment, kb: KnowledgeBase, audience: str, rules_dir: str | None):
+    def __init__(self, assessment: Assessment, kb: KnowledgeBase, audience: str, rules_dir: str | None,
+                 detail: str = "full"):
         self.a, self.kb, self.audience, self.rules_dir = assessment, kb, audience, rules_dir
         self.patient = audience == "patient"
-        self.cite = Citations(kb.references)
+        self.full = detail == "full"
+        self.cite = Citations(kb.references, None if self.full else 1)
 
     def plain(self, text: str) -> str:
         """For the runner, name conditions, red flags and warning signs by their patient titles in
@@ -90,7 +95,7 @@ class Wording:
         return FindingView(finding.field, f"{spec.patient} {spec.label(finding.value)}")
 
     def rule(self, use: RuleUse) -> RuleView:
-        return RuleView(id=use.rule, title=use.title, explanation=use.explanation,
+        return RuleView(id=use.rule, title=use.title, explanation=use.explanation if self.full else "",
                         findings=tuple(self.finding(f) for f in use.findings), lr=lr_text(use.lr),
                         basis=use.basis or "", strength=use.strength or "", refs=self.cite(use.cite))
 
