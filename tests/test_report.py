@@ -140,7 +140,7 @@ def test_header_carries_form_id_date_kb_version_and_disclaimer(pfps):
 def _cited(value) -> set[int]:
     """Every reference number used anywhere in a context value."""
     if is_dataclass(value):
-        found = set(value.refs) if hasattr(value, "refs") else set()
+        found = set().union(*(getattr(value, f.name) for f in fields(value) if f.name.endswith("refs")))
         return found.union(*(_cited(getattr(value, f.name)) for f in fields(value) if f.name != "references"))
     if isinstance(value, tuple):
         return set().union(set(), *(_cited(v) for v in value))
@@ -387,10 +387,37 @@ def test_every_condition_has_a_plan_whose_sources_resolve(kb):
         plan = load_plan(condition.id)
         assert plan is not None, condition.id
         keys = [k for s in plan.sections for p in s.points + s.entry_criteria + s.notes for k in p.cite]
-        keys += [k for s in plan.sections for e in s.exercises for k in e.cite]
+        keys += [k for s in plan.sections for e in s.exercises for k in e.cite + e.dose_cite]
         assert keys and all(k in kb.references for k in keys), condition.id
     for point in load_common().safety_netting + load_common().referral:
         assert all(k in kb.references for k in point.cite)
+
+
+# A dose says how much: a number of sets, repetitions, seconds, minutes or times a week.
+DOSE = re.compile(r"\d+\s*(sets?|holds?|repetitions?|reps?|seconds?|minutes?|times?|days?|per|steps?|each|of|-\d)")
+
+
+@pytest.mark.parametrize("detail", ["short", "full"])
+def test_every_exercise_shown_to_runners_has_a_dose_with_its_source(kb, detail):
+    # Every plan, in each mode a runner can meet it: as the plan, and as what replaces it.
+    shown = 0
+    for condition in kb.conditions:
+        plan = load_plan(condition.id)
+        for section in plan.sections:
+            for e in section.exercises:
+                assert DOSE.search(e.dose) and "not stated" not in e.dose, f"{condition.id}: {e.name}: {e.dose!r}"
+                assert all(k in kb.references for k in e.dose_cite or e.cite), f"{condition.id}: {e.name}"
+    for name in ("pfps_typical_female_road_runner", "itbs_typical_trail_runner_long_descents",
+                 "patellar_tendinopathy_typical_runner_hill_sprints", "medial_plica_typical_after_training_change",
+                 "fat_pad_impingement_typical_prolonged_standing"):
+        ctx = context({**vignette(name), **SCREEN_CLEARED}, "patient", detail=detail)
+        for section in ctx.plan.sections:
+            for e in section.exercises:
+                shown += 1
+                assert DOSE.search(e.dose) and (e.dose_refs or e.refs), (name, e.name, e.dose)
+                md = render(ctx, "md")
+                assert f"| {md_escape(e.dose)} " in md, (name, e.name)
+    assert shown >= 10
 
 
 def test_a_broken_plan_names_its_file_and_place(tmp_path):

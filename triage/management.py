@@ -45,6 +45,9 @@ class Exercise:
     cue: str
     cite: tuple[str, ...]
     evidence: str
+    # The source of the dose when it is not the exercise's own (a usual starting dose from a
+    # guideline, where the exercise's source gives none).
+    dose_cite: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _exercise(raw: dict, where: str) -> Exercise:
     if missing:
         raise ManagementError(f"{where}: missing {', '.join(missing)}")
     return Exercise(name=_clean(raw["name"]), dose=_clean(raw["dose"]), cue=_clean(raw["cue"]),
-                    cite=tuple(raw["cite"]), evidence=str(raw["evidence"]))
+                    cite=tuple(raw["cite"]), evidence=str(raw["evidence"]), dose_cite=tuple(raw.get("dose_cite") or ()))
 
 
 def _section(raw: dict, where: str) -> Section:

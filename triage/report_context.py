@@ -138,10 +138,13 @@ class PointView:
 @dataclass(frozen=True)
 class ExerciseView:
     name: str = _help("The exercise.")
-    dose: str = _help("Sets, repetitions and frequency as the source gives them.")
+    dose: str = _help("Sets, repetitions, hold and frequency: as the source gives them, or a usual starting dose "
+                      "from a guideline where it gives none.")
     cue: str = _help("How to do it, in plain words.")
     evidence: str = _help("Strength of the source.")
     refs: tuple[int, ...] = _help("Numbers of its sources in `references`.")
+    dose_refs: tuple[int, ...] = _help("Numbers of the dose's sources when they are not the exercise's own; else ().",
+                                       default=())
 
 
 @dataclass(frozen=True)

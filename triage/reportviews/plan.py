@@ -79,7 +79,7 @@ def _sections(w: Wording, mode: str, plan: Plan, replaced: str | None, only: tup
             continue
         views.append(PlanSection(
             id=s.id, title=s.title, points=tuple(w.point(p) for p in s.points),
-            exercises=tuple(ExerciseView(e.name, e.dose, e.cue, e.evidence, w.cite(e.cite))
+            exercises=tuple(ExerciseView(e.name, e.dose, e.cue, e.evidence, w.cite(e.cite), w.cite(e.dose_cite))
                             for e in s.exercises),
             gap=s.gap, entry_criteria=tuple(w.point(p) for p in s.entry_criteria),
             stages=tuple(StageView(st.week, st.run, st.note) for st in s.stages),
