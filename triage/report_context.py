@@ -157,7 +157,7 @@ class StageView:
 @dataclass(frozen=True)
 class PlanSection:
     id: str = _help("The section id (load_modification, exercises, return_to_running, ...).")
-    title: str = _help("Its heading.")
+    title: str = _help("Its heading (patient: its patient_title, or that of common.yml's patient_section_titles).")
     points: tuple[PointView, ...] = _help("The advice points.")
     exercises: tuple[ExerciseView, ...] = _help("Structured exercises (the exercises section).")
     gap: str = _help("What the sources do not cover, or ''.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from triage.management import CommonAdvice, Plan, load_plan
+from triage.management import CommonAdvice, Plan, Section, load_plan
 from triage.report_context import ExerciseView, PlanSection, PlanView, PointView, StageView
 from triage.reportviews.wording import Wording
 
@@ -34,12 +34,12 @@ def plan_view(w: Wording, common: CommonAdvice) -> PlanView:
         return _referral(w, common, level.id, suspected)
     if suspected:
         replaced = a.top_condition if a.top_condition and a.top_condition != suspected else None
-        return _sections(w, "offload_and_image", load_plan(suspected, w.rules_dir), replaced)
+        return _sections(w, common, "offload_and_image", load_plan(suspected, w.rules_dir), replaced)
     plan = load_plan(a.top_condition, w.rules_dir) if a.top_condition else None
     if plan is None:
         return PlanView(mode="none", condition=a.top_condition or "", title="", replaces="", caveat=None,
                         referral=(), sections=())
-    view = _sections(w, "self_management", plan, None)
+    view = _sections(w, common, "self_management", plan, None)
     if level.id != "self_care":
         # A likely condition whose knee should also be examined: the first-line plan starts
         # now, under a note that says why a clinician should still see it.
@@ -57,18 +57,26 @@ def _referral(w: Wording, common: CommonAdvice, level: str, suspected: str | Non
                     referral=tuple(w.point(p) for p in advice), sections=())
     if suspected and not w.urgent(level):
         # While waiting to be seen, a suspected stress fracture still needs offloading.
-        offload = _sections(w, "offload_and_image", load_plan(suspected, w.rules_dir), None, only=OFFLOAD_FIRST)
+        offload = _sections(w, common, "offload_and_image", load_plan(suspected, w.rules_dir), None,
+                            only=OFFLOAD_FIRST)
         view = replace(view, condition=offload.condition, title=offload.title, caveat=offload.caveat,
                        sections=offload.sections, omitted=offload.omitted)
     return view
 
 
-def _sections(w: Wording, mode: str, plan: Plan, replaced: str | None, only: tuple[str, ...] = ()) -> PlanView:
+def _title(w: Wording, common: CommonAdvice, section: Section) -> str:
+    if not w.patient:
+        return section.title
+    return section.patient_title or common.patient_section_titles.get(section.id) or section.title
+
+
+def _sections(w: Wording, common: CommonAdvice, mode: str, plan: Plan, replaced: str | None,
+              only: tuple[str, ...] = ()) -> PlanView:
     sections = [s for s in plan.sections if not only or s.id in only]
     omitted = ()
     if not w.full:
         kept = SHORT_SECTIONS + (OFFLOAD_FIRST if mode == "offload_and_image" else ())
-        omitted = tuple(s.title for s in sections if s.id not in kept and not (s.is_empty and not s.gap))
+        omitted = tuple(_title(w, common, s) for s in sections if s.id not in kept and not (s.is_empty and not s.gap))
         sections = [s for s in sections if s.id in kept]
     if mode == "offload_and_image":
         sections.sort(key=lambda s: OFFLOAD_FIRST.index(s.id) if s.id in OFFLOAD_FIRST else len(OFFLOAD_FIRST))
@@ -78,7 +86,7 @@ def _sections(w: Wording, mode: str, plan: Plan, replaced: str | None, only: tup
         if s.is_empty and not s.gap:
             continue
         views.append(PlanSection(
-            id=s.id, title=s.title, points=tuple(w.point(p) for p in s.points),
+            id=s.id, title=_title(w, common, s), points=tuple(w.point(p) for p in s.points),
             exercises=tuple(ExerciseView(e.name, e.dose, e.cue, e.evidence, w.cite(e.cite), w.cite(e.dose_cite))
                             for e in s.exercises),
             gap=s.gap, entry_criteria=tuple(w.point(p) for p in s.entry_criteria),
