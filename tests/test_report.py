@@ -360,6 +360,17 @@ def test_index_lists_error_rows_with_their_message():
     assert "row 2: age" in render_index(ctx, "txt")
 
 
+def test_index_keeps_a_long_form_name_on_one_line_and_whole_in_its_tooltip():
+    long_id = "pfps_typical_female_road_runner_clinic_north_2026-01-15_visit-2"
+    rows = (IndexRow(1, long_id, True, "0001-x.html", "self_care", "Self-management", "Runner's knee", 80, (), ""),
+            IndexRow(2, long_id + "-b", False, "", "", "", "", 0, (), "row 2: age: 'x' is not accepted"))
+    html = render_index(IndexContext("Batch", "clinician", DATE, "abc", "0.1.0", "Disclaimer.", rows), "html")
+    assert f'<td class="form"><a href="0001-x.html" title="{long_id} (0001-x.html)">{long_id}</a></td>' in html
+    assert f'<td class="form" title="{long_id}-b">' in html
+    css = re.search(r"\.index-table td\.form \{([^}]*)\}", html).group(1)
+    assert "white-space: nowrap" in css and "text-overflow: ellipsis" in css and "overflow: hidden" in css
+
+
 # ------------------------------------------------------------------ PDF
 
 def test_pdf_is_made_when_weasyprint_is_installed(weasyprint, pfps):
