@@ -238,7 +238,7 @@ def _date(value: str | None) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format. Default: from the extension of -o, else html.")
 @click.option("--audience", type=click.Choice(AUDIENCES), default="clinician", show_default=True,
-              help="clinician: the full evidence trail; patient: the same in plain words, no exam detail.")
+              help="clinician: the evidence trail and what to examine; patient: the same in plain words, no exam detail.")
 @click.option("--detail", type=click.Choice(DETAILS), default="short", show_default=True,
               help="short: a few pages (the evidence of the conditions in contention, the plan's first-line "
                    "sections); full: every rule's explanation, every section and every source address.")
