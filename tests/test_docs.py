@@ -142,3 +142,16 @@ def test_sources_are_cited_at_their_own_address_not_a_mirror_or_a_file(kb):
         for where in ref.get("where") or ():
             assert not MIRRORS.search(where), (key, where)
             assert where.startswith(("https://", "http://")), (key, where)
+
+
+def test_the_report_doc_shows_a_page_of_a_real_printed_report():
+    doc = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\((img/[^)]+\.png)\)", doc)
+    assert "img/report-page-1.png" in images
+    for image in images:
+        data = (ROOT / "docs" / image).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", image
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert 1.35 < height / width < 1.48, f"{image} is not an A4 page ({width}x{height})"
+    script = (ROOT / "scripts" / "report_page_image.py").read_text(encoding="utf-8")
+    assert "report-page-1.png" in script and "pdftoppm" in script and 'render(ctx, "pdf")' in script

@@ -140,7 +140,7 @@ def test_header_carries_form_id_date_kb_version_and_disclaimer(pfps):
 def _cited(value) -> set[int]:
     """Every reference number used anywhere in a context value."""
     if is_dataclass(value):
-        found = set(value.refs) if hasattr(value, "refs") else set()
+        found = set().union(*(getattr(value, f.name) for f in fields(value) if f.name.endswith("refs")))
         return found.union(*(_cited(getattr(value, f.name)) for f in fields(value) if f.name != "references"))
     if isinstance(value, tuple):
         return set().union(set(), *(_cited(v) for v in value))
@@ -360,6 +360,17 @@ def test_index_lists_error_rows_with_their_message():
     assert "row 2: age" in render_index(ctx, "txt")
 
 
+def test_index_keeps_a_long_form_name_on_one_line_and_whole_in_its_tooltip():
+    long_id = "pfps_typical_female_road_runner_clinic_north_2026-01-15_visit-2"
+    rows = (IndexRow(1, long_id, True, "0001-x.html", "self_care", "Self-management", "Runner's knee", 80, (), ""),
+            IndexRow(2, long_id + "-b", False, "", "", "", "", 0, (), "row 2: age: 'x' is not accepted"))
+    html = render_index(IndexContext("Batch", "clinician", DATE, "abc", "0.1.0", "Disclaimer.", rows), "html")
+    assert f'<td class="form"><a href="0001-x.html" title="{long_id} (0001-x.html)">{long_id}</a></td>' in html
+    assert f'<td class="form" title="{long_id}-b">' in html
+    css = re.search(r"\.index-table td\.form \{([^}]*)\}", html).group(1)
+    assert "white-space: nowrap" in css and "text-overflow: ellipsis" in css and "overflow: hidden" in css
+
+
 # ------------------------------------------------------------------ PDF
 
 def test_pdf_is_made_when_weasyprint_is_installed(weasyprint, pfps):
@@ -387,10 +398,37 @@ def test_every_condition_has_a_plan_whose_sources_resolve(kb):
         plan = load_plan(condition.id)
         assert plan is not None, condition.id
         keys = [k for s in plan.sections for p in s.points + s.entry_criteria + s.notes for k in p.cite]
-        keys += [k for s in plan.sections for e in s.exercises for k in e.cite]
+        keys += [k for s in plan.sections for e in s.exercises for k in e.cite + e.dose_cite]
         assert keys and all(k in kb.references for k in keys), condition.id
     for point in load_common().safety_netting + load_common().referral:
         assert all(k in kb.references for k in point.cite)
+
+
+# A dose says how much: a number of sets, repetitions, seconds, minutes or times a week.
+DOSE = re.compile(r"\d+\s*(sets?|holds?|repetitions?|reps?|seconds?|minutes?|times?|days?|per|steps?|each|of|-\d)")
+
+
+@pytest.mark.parametrize("detail", ["short", "full"])
+def test_every_exercise_shown_to_runners_has_a_dose_with_its_source(kb, detail):
+    # Every plan, in each mode a runner can meet it: as the plan, and as what replaces it.
+    shown = 0
+    for condition in kb.conditions:
+        plan = load_plan(condition.id)
+        for section in plan.sections:
+            for e in section.exercises:
+                assert DOSE.search(e.dose) and "not stated" not in e.dose, f"{condition.id}: {e.name}: {e.dose!r}"
+                assert all(k in kb.references for k in e.dose_cite or e.cite), f"{condition.id}: {e.name}"
+    for name in ("pfps_typical_female_road_runner", "itbs_typical_trail_runner_long_descents",
+                 "patellar_tendinopathy_typical_runner_hill_sprints", "medial_plica_typical_after_training_change",
+                 "fat_pad_impingement_typical_prolonged_standing"):
+        ctx = context({**vignette(name), **SCREEN_CLEARED}, "patient", detail=detail)
+        for section in ctx.plan.sections:
+            for e in section.exercises:
+                shown += 1
+                assert DOSE.search(e.dose) and (e.dose_refs or e.refs), (name, e.name, e.dose)
+                md = render(ctx, "md")
+                assert f"| {md_escape(e.dose)} " in md, (name, e.name)
+    assert shown >= 10
 
 
 def test_a_broken_plan_names_its_file_and_place(tmp_path):
@@ -420,13 +458,14 @@ def _regen():
 REGEN = _regen()
 
 
-@pytest.mark.parametrize("vignette,audience", REGEN.CASES, ids=lambda x: x)
-def test_golden_report(vignette, audience):
+@pytest.mark.parametrize("vignette,audience,detail", [(v, a, "full") for v, a in REGEN.CASES]
+                         + [(v, a, "short") for v, a in REGEN.SHORT_CASES], ids=lambda x: x)
+def test_golden_report(vignette, audience, detail):
     import difflib
 
-    path = REGEN.golden_path(vignette, audience)
+    path = REGEN.golden_path(vignette, audience, detail)
     expected = path.read_text(encoding="utf-8") if path.exists() else ""
-    actual = REGEN.golden_report(vignette, audience)
+    actual = REGEN.golden_report(vignette, audience, detail)
     if actual != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                             f"{path.name} (golden)", f"{path.name} (now)", n=1))

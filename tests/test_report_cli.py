@@ -174,3 +174,17 @@ def test_another_knowledge_base(runner, tmp_path):
     result = invoke(runner, str(path), "--rules", str(MINI_KB), "--format", "md", *DATE)
     assert result.exit_code == 0, result.output
     assert "Alpha" in result.output and "no management plan for this condition" in result.output
+
+
+def test_the_report_is_short_by_default_and_whole_with_detail_full(runner, form_file):
+    short = invoke(runner, str(form_file), "--format", "md", *DATE)
+    full = invoke(runner, str(form_file), "--format", "md", "--detail", "full", *DATE)
+    assert short.exit_code == 0 and full.exit_code == 0
+    assert "--detail full" in short.output and "## Answers on the form" not in short.output
+    assert "## Answers on the form" in full.output and "_Why:_" in full.output and "_Why:_" not in short.output
+    assert len(full.output) > 1.5 * len(short.output)
+
+
+def test_an_unknown_detail_is_a_usage_error(runner, form_file):
+    result = invoke(runner, str(form_file), "--detail", "medium")
+    assert result.exit_code == 2 and "'medium' is not one of 'short', 'full'" in result.output

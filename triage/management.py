@@ -7,7 +7,7 @@ reports decide when a plan is shown (triage/report.py) and how it looks (reports
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ class Exercise:
     cue: str
     cite: tuple[str, ...]
     evidence: str
+    # The source of the dose when it is not the exercise's own (a usual starting dose from a
+    # guideline, where the exercise's source gives none).
+    dose_cite: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Section:
     step_back_rule: Point | None = None
     notes: tuple[Point, ...] = ()
     provenance: str = ""
+    patient_title: str = ""        # the heading for the runner, when the file gives one
 
     @property
     def is_empty(self) -> bool:
@@ -99,6 +103,8 @@ class CommonAdvice:
     # Shown above a self-management plan when the knee should also be examined within 1-2 weeks
     # (a consultation-level flag that names no other cause, or an incomplete warning-sign screen).
     review: tuple[Point, ...] = ()
+    # Section id -> the heading a runner reads (a section's own patient_title comes first).
+    patient_section_titles: dict = field(default_factory=dict)
 
 
 def _clean(text: Any) -> str:
@@ -124,7 +130,7 @@ def _exercise(raw: dict, where: str) -> Exercise:
     if missing:
         raise ManagementError(f"{where}: missing {', '.join(missing)}")
     return Exercise(name=_clean(raw["name"]), dose=_clean(raw["dose"]), cue=_clean(raw["cue"]),
-                    cite=tuple(raw["cite"]), evidence=str(raw["evidence"]))
+                    cite=tuple(raw["cite"]), evidence=str(raw["evidence"]), dose_cite=tuple(raw.get("dose_cite") or ()))
 
 
 def _section(raw: dict, where: str) -> Section:
@@ -140,6 +146,7 @@ def _section(raw: dict, where: str) -> Section:
                      for s in raw.get("stages") or ()),
         notes=_points(raw.get("notes"), f"{where}: notes"),
         provenance=_clean(raw.get("provenance")),
+        patient_title=_clean(raw.get("patient_title")),
         **rule,
     )
 
@@ -208,4 +215,5 @@ def load_common(rules_dir: str | None = None) -> CommonAdvice:
         referral=_points(referral.get("points"), f"{where}: referral"),
         referral_by_level=by_level,
         review=_points((sections.get("review") or {}).get("points"), f"{where}: review"),
+        patient_section_titles={str(k): _clean(v) for k, v in (doc.get("patient_section_titles") or {}).items()},
     )

@@ -29,7 +29,7 @@ from triage.reportfolder import FolderError, ReportFolder
 from triage.safetext import for_display
 from triage.templatecheck import TemplateFolderError, check_folder
 from triage.report import (
-    AUDIENCES, FORMATS, IndexContext, IndexRow, ReportError, build_context, index_format, render,
+    AUDIENCES, DETAILS, FORMATS, IndexContext, IndexRow, ReportError, build_context, index_format, render,
     leading_words, render_index,
 )
 
@@ -115,16 +115,16 @@ def _problems(error: FormError) -> str:
 class _Reporter:
     """Turns forms into rendered reports with one knowledge base and one set of options."""
 
-    def __init__(self, kb: KnowledgeBase, rules_dir, fmt, audience, templates, when):
+    def __init__(self, kb: KnowledgeBase, rules_dir, fmt, audience, templates, when, detail="short"):
         self.kb, self.rules_dir, self.fmt = kb, rules_dir, fmt
-        self.audience, self.templates, self.when = audience, templates, when
+        self.audience, self.templates, self.when, self.detail = audience, templates, when, detail
 
     def report(self, form):
         if form.form_id is not None:    # a right-to-left override or an escape must not disguise the id
             form = replace(form, form_id=for_display(form.form_id))
         result = assess(form, kb=self.kb)
         ctx = build_context(result, self.kb, audience=self.audience, report_date=self.when,
-                            rules_dir=self.rules_dir)
+                            rules_dir=self.rules_dir, detail=self.detail)
         return result, ctx, render(ctx, self.fmt, self.templates)
 
 
@@ -238,13 +238,16 @@ def _date(value: str | None) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format. Default: from the extension of -o, else html.")
 @click.option("--audience", type=click.Choice(AUDIENCES), default="clinician", show_default=True,
-              help="clinician: the full evidence trail; patient: the same in plain words, no exam detail.")
+              help="clinician: the evidence trail and what to examine; patient: the same in plain words, no exam detail.")
+@click.option("--detail", type=click.Choice(DETAILS), default="short", show_default=True,
+              help="short: a few pages (the evidence of the conditions in contention, the plan's first-line "
+                   "sections); full: every rule's explanation, every section and every source address.")
 @click.option("--templates", type=click.Path(exists=True, file_okay=False),
               help="A folder of templates that replace ours by name (e.g. _plan.html.j2).")
 @click.option("--date", "report_date", metavar="YYYY-MM-DD", help="Date printed on the report (default: today).")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False),
               help="Use the knowledge base in this folder instead of the installed one.")
-def command(input_file, output, fmt, audience, templates, report_date, rules_dir):
+def command(input_file, output, fmt, audience, detail, templates, report_date, rules_dir):
     """Write the report of one intake form, or of every form in a batch.
 
     INPUT is one form (a JSON object, or a FHIR QuestionnaireResponse) or a batch (CSV, JSON
@@ -260,7 +263,7 @@ def command(input_file, output, fmt, audience, templates, report_date, rules_dir
         if templates:
             check_folder(templates)
         kb = load_knowledge(rules_dir)
-        reporter = _Reporter(kb, rules_dir, fmt, audience, templates, when)
+        reporter = _Reporter(kb, rules_dir, fmt, audience, templates, when, detail)
         data = _read_input(input_file)
         mapping = _single_form(data, input_file if input_file != STDIN else "<stdin>")
         if mapping is not None:
