@@ -8,7 +8,7 @@ import yaml
 from triage.assess import assess
 from triage.forms import parse_form
 from triage.questionnaire import (
-    BASICS, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Session, checklist_reply, interpret,
+    BASICS, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Session, checklist_reply, interpret, question_reply,
     outlook, rule_truths,
 )
 
@@ -27,11 +27,11 @@ def _reply(session, step, answers, default):
         if default == "no":
             reply = {item: "no" if value == "unknown" else value for item, value in reply.items()}
         return reply
-    value = answers.get(step.field)
-    if value is not None:
-        return str(value)
+    if answers.get(step.field) is not None:
+        return question_reply(session.kb, step, answers)
     if default == "no":
-        return {"yesno": "no", "exam": "negative"}.get(step.type, "unknown")
+        return {"yesno": question_reply(session.kb, step, {step.field: "no"}),
+                "exam": "negative"}.get(step.type, "unknown")
     return default
 
 
@@ -248,6 +248,21 @@ def test_examination_findings_are_asked_only_of_a_clinician_and_after_the_histor
     warning = [key for key, stage in patient[:[s for _, s in patient].index(BASICS)]]
     assert set(warning) <= {key for key, _ in clinician[:first_exam]}
     assert clinician[0] == (SCREEN_KEY, SCREEN)
+
+
+def test_a_clinician_is_asked_the_examination_tests_to_do_next_before_it_stops(kb):
+    # The history settles iliotibial band syndrome; the tests that bear on it are still asked,
+    # so the result does not stop and then list Noble, Ober and condyle tenderness as to do.
+    for default in ("unknown", "no"):
+        session = Session(kb, clinician=True)
+        asked = play(session, ITBS, default=default)
+        assert {"exam_noble", "exam_ober", "exam_tender_lateral_femoral_condyle"} <= set(asked)
+        result = session.result()
+        assert result.exam_tests is not None
+        assert not [t.field for t in result.exam_tests if session.is_open(t.field)]
+        assert session.is_settled()
+    runner = Session(kb)
+    assert not any(kb.catalogue[f].is_exam for f in play(runner, ITBS) if f in kb.catalogue)
 
 
 def test_why_we_ask_comes_from_the_rules_that_use_the_answer(kb):

@@ -26,7 +26,7 @@ from triage.dialogue.bound import Outlook, outlook, possible_truths, rule_truths
 from triage.dialogue.checklists import Checklists, checklist_reply
 from triage.dialogue.contract import Contract
 from triage.dialogue.history import History
-from triage.dialogue.questions import Questions
+from triage.dialogue.questions import Questions, question_reply
 from triage.dialogue.reading import Reading, accepted_answers
 from triage.dialogue.selection import Selection
 from triage.dialogue.steps import (
@@ -42,7 +42,7 @@ __all__ = [
     "BACK_WORDS", "CHECKLIST_ACCEPTED", "HELP_WORDS", "NONE_WORDS", "QUIT_WORDS", "UNKNOWN_WORDS",
     "BASICS", "MORE_KEY", "NARROWING", "RED_FLAGS", "SCREEN", "SCREEN_KEY", "AnswerError", "Checklist",
     "ChecklistItem", "Choice", "Outlook", "Question", "Session", "Why", "accepted_answers", "checklist_reply",
-    "interpret", "outlook", "possible_truths", "rule_truths",
+    "interpret", "outlook", "possible_truths", "question_reply", "rule_truths",
 ]
 
 
@@ -111,7 +111,7 @@ class Session(Selection, Checklists, Questions, Reading, History, Contract):
 
     def estimate_remaining(self, guess: str = "unknown", limit: int = 60) -> int:
         """About how many more steps: the dialogue played on with a guessed answer to each
-        ("no": yes/no questions answered no, a checklist "none", a choice its first offer, the
+        ("no": every yes/no field stored "no", a checklist "none", a choice its first offer, the
         others "don't know")."""
         probe = Session(self.kb, clinician=self.clinician, prefill=self.form(), unknown=self.unknown,
                         quick=self.quick)
@@ -124,7 +124,7 @@ class Session(Selection, Checklists, Questions, Reading, History, Contract):
             if step.kind == "checklist":
                 value = "none" if guess == "no" else "u"
             elif guess != "no" or step.type == "yesno":
-                value = guess
+                value = self.kb.catalogue[step.field].to_question(guess)   # "no" as stored
             else:
                 value = step.choices[0].value if step.choices and step.type != "exam" else "unknown"
             probe.answer(step.key, value)

@@ -37,12 +37,20 @@ class Contract:
         return out
 
     def summary(self) -> list[tuple[str, str, str]]:
-        """(field, question, answer in words) for every question answered or prefilled."""
-        out = []
+        """(field, question, answer in words) for every question answered or prefilled: the
+        question as it is asked, and the answer to it (yes to "Can you take four steps?")."""
+        return [(spec.name, spec.clinician if spec.is_exam else spec.question, words)
+                for spec, words in self._answered(as_asked=True)]
+
+    def findings(self) -> list[tuple[str, str, str]]:
+        """(field, finding in the clinician's words, value in words): the summary as a clinician
+        reads it, each answer as the form stores it ("Unable to bear weight: no")."""
+        return [(spec.name, spec.clinician, words) for spec, words in self._answered(as_asked=False)]
+
+    def _answered(self, as_asked: bool):
         for spec in self.kb.catalogue.answerable():
-            text = spec.clinician if spec.is_exam else spec.patient
             if spec.name in self.answers:
-                out.append((spec.name, text, spec.label(self.answers[spec.name])))
+                value = self.answers[spec.name]
+                yield spec, spec.label(spec.to_question(value) if as_asked else value)
             elif spec.name in self.unknown:
-                out.append((spec.name, text, "not done" if spec.is_exam else "don't know"))
-        return out
+                yield spec, "not done" if spec.is_exam else "don't know"

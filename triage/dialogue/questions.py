@@ -27,14 +27,14 @@ class Questions:
         value, was_unknown = self._previous
         spec = self.kb.catalogue[self._redo]
         if value is not None:
-            return spec.label(value)
+            return spec.label(spec.to_question(value))
         if was_unknown:
             return "not done" if spec.is_exam else "don't know"
         return None
 
     def _question(self, name: str, stage: str, previous: Any = None) -> Question:
         spec = self.kb.catalogue[name]
-        text = spec.clinician if spec.is_exam else spec.patient
+        text = spec.clinician if spec.is_exam else spec.question
         choices = self._choices_of(name)
         return Question(field=name, text=text, type=spec.type, stage=stage, choices=choices,
                         accepted=accepted_answers(spec, choices), help=spec.help, why=self._why(name),
@@ -70,3 +70,12 @@ class Questions:
         importance = _importance(kb)
         ordered = sorted(pending, key=importance) + sorted((r for r in uses if r not in pending), key=importance)
         return tuple(_describe(kb, r) for r in ordered[:4])
+
+
+def question_reply(kb, question: Question, answers) -> str:
+    """What a filled-in form says to a question, as a person would type it ("unknown" when the
+    form has no value): a stored unable_to_bear_weight "no" answers "Can you take four steps?"
+    with "yes". For scripts that play a form through the questionnaire (``checklist_reply`` for
+    a checklist)."""
+    value = answers.get(question.field)
+    return "unknown" if value is None else str(kb.catalogue[question.field].to_question(value))

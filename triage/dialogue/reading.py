@@ -13,7 +13,9 @@ class Reading:
 
     def read(self, name: str, raw: Any) -> Any:
         """The canonical value of a typed answer: a choice number, a value or a spelling the
-        catalogue accepts (the same as in forms); None for "don't know"."""
+        catalogue accepts (the same as in forms); None for "don't know". The answer is to the
+        question as asked (``Field.question``), the value is the contract's: a "yes" to "Can you
+        take four steps on the leg?" is unable_to_bear_weight = "no"."""
         if name not in self.kb.catalogue or name == "form_id":
             raise AnswerError(f"{name!r} is not a question of this questionnaire", "a catalogue field")
         spec = self.kb.catalogue[name]
@@ -25,7 +27,7 @@ class Reading:
         if choices and text.isdigit():
             number = int(text)
             if 1 <= number <= len(choices):
-                return choices[number - 1].value
+                return spec.from_question(choices[number - 1].value)
             raise AnswerError(f"There is no choice {number}.", accepted)
         try:
             value = spec.read(text)
@@ -34,7 +36,7 @@ class Reading:
         if value is not None and spec.choices() and value not in {c.value for c in choices}:
             raise AnswerError(f"{text!r} does not fit your answer to the checklist (type b to change that).",
                               accepted)
-        return value
+        return spec.from_question(value)
 
     def read_checklist(self, checklist: Checklist, raw: Any) -> dict[str, str | None]:
         """A checklist answer as item id -> "yes", "no" or None (don't know).

@@ -69,7 +69,7 @@ class Selection:
 
     def next_question(self) -> Question | Checklist | None:
         """The step to take now (a Question or a Checklist), or None when the result is settled
-        (or nothing is left)."""
+        (or nothing is left). A clinician is asked the examination tests to do next before that."""
         if self._redo is not None:
             return self._again(self._redo)
         # The follow-ups of the checklist come at once: they finish the answer given to it.
@@ -78,7 +78,8 @@ class Selection:
             return follow
         view = self.outlook()
         if not view.live_fields or self.is_settled():
-            return None
+            exam = self.exam_to_do()
+            return self._question(exam[0], NARROWING) if exam else None
         checklist = self._screen_checklist(view)
         if checklist is not None:
             return checklist
@@ -88,6 +89,18 @@ class Selection:
             if more is not None:
                 return more
         return self._question(name, stage)
+
+    def exam_to_do(self) -> list[str]:
+        """With a clinician, the open examination tests that the result would list as "to do
+        next" (they bear on the conditions in contention), most informative first.
+
+        The bound may settle the level and the leading condition without them, but a clinician
+        who is there to examine should not be told, once the questions stop, which tests could
+        still change the picture: so they are asked first ("u" = not done closes each)."""
+        result = self.current()
+        if not self.clinician or not result.names_conditions:
+            return []
+        return list(dict.fromkeys(t.field for t in result.exam_tests if self.is_open(t.field)))
 
     def _choose(self, view: Outlook) -> tuple[str, str]:
         kb = self.kb
