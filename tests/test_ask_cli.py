@@ -211,3 +211,17 @@ def test_the_terminal_result_never_names_a_condition_the_outcome_does_not(kb, fo
     text = " ".join(render_result(result, Session(kb), kb).split())
     if not result.names_conditions:
         assert "Possible:" not in text and "Most likely" not in text and "Also possible" not in text
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_every_line_of_ask_fits_the_terminal_and_breaks_between_words(runner, saved, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    dialogues = [(["--answers", saved], ["?", *BENIGN, "y"]),
+                 (["--answers", saved, "--clinician"], ["?"] + ["u"] * 40 + ["y"]),
+                 ([], ["?", "none", "1", "q", ""])]
+    for args, lines in dialogues:
+        out = ask(runner, lines, *args).output
+        assert max(len(line) for line in out.splitlines()) <= columns, out
+        words = " ".join(out.split())
+        assert "(for example: 2 ?7)" in out.replace("\n  ", " ") and "example: 2\n" not in out
+        assert "supports, and does not replace" in words

@@ -197,7 +197,7 @@ def test_the_readme_is_read_as_expected():
     assembled = next(c for c in commands if c.text.startswith("echo '{"))
     assert assembled.text.endswith("kneetriage assess -")        # three lines, one command
     assert not [c for c in commands if handling(c) == "as written" and c.text.split()[0] not in
-                ("kneetriage", "python", "cat", "echo")], "a new kind of line: give it a handling"
+                ("kneetriage", "python", "python3", "cat", "echo")], "a new kind of line: give it a handling"
 
 
 @pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),

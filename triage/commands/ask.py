@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -63,17 +64,38 @@ def _width() -> int:
     return min(terminal_width(), MAX_WIDTH) - 2
 
 
+# An example answer ("2 5", "2 ?7") is kept on one line: split, it reads as two answers.
+_EXAMPLE_GAP = re.compile(r"(?<=\d) (?=\??\d)")
+
+
 def _wrap(text: str, indent: int = 2, first: str | None = None) -> str:
     """``text`` filled to the terminal's width, broken between words only."""
     prefix = " " * indent
-    return textwrap.fill(" ".join(str(text).split()), _width(), initial_indent=first if first is not None else prefix,
-                         subsequent_indent=prefix, break_on_hyphens=False)
+    joined = _EXAMPLE_GAP.sub("\u00a0", " ".join(str(text).split()))
+    return textwrap.fill(joined, _width(), initial_indent=first if first is not None else prefix,
+                         subsequent_indent=prefix, break_on_hyphens=False).replace("\u00a0", " ")
+
+
+def fit(text: str) -> str:
+    """Every line of ``text`` within the terminal's width: a longer one wraps between words,
+    under its own indent (past a leading "- " or "+ "). Lines already short pass unchanged."""
+    out = []
+    for line in text.split("\n"):
+        plain = click.unstyle(line)
+        if len(plain) <= _width():
+            out.append(line)
+            continue
+        lead = len(plain) - len(plain.lstrip())
+        bullet = 2 if plain.lstrip()[:2] in ("- ", "+ ") else 0
+        out.append(_wrap(plain.strip(), lead + bullet + (2 if lead else 0), first=plain[:lead]))
+    return "\n".join(out)
 
 
 class Terminal:
     """Reading lines and printing; EOFError at the end of input, on a terminal or a pipe."""
 
     def say(self, text: str = "", **style) -> None:
+        text = fit(text)
         click.echo(click.style(text, **style) if style else text)
 
     def read(self, prompt: str = "> ") -> str:
