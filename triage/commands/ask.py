@@ -73,7 +73,8 @@ def _wrap(text: str, indent: int = 2, first: str | None = None) -> str:
     prefix = " " * indent
     joined = _EXAMPLE_GAP.sub("\u00a0", " ".join(str(text).split()))
     return textwrap.fill(joined, _width(), initial_indent=first if first is not None else prefix,
-                         subsequent_indent=prefix, break_on_hyphens=False).replace("\u00a0", " ")
+                         subsequent_indent=prefix, break_on_hyphens=False,
+                         break_long_words=False).replace("\u00a0", " ")
 
 
 def fit(text: str) -> str:
