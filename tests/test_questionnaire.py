@@ -260,6 +260,8 @@ def test_a_clinician_is_asked_the_examination_tests_to_do_next_before_it_stops(k
         result = session.result()
         assert result.exam_tests is not None
         assert not [t.field for t in result.exam_tests if session.is_open(t.field)]
+        assert not [q.field for q in result.open_questions[:5]
+                    if kb.catalogue[q.field].is_exam and session.is_open(q.field)]
         assert session.is_settled()
     runner = Session(kb)
     assert not any(kb.catalogue[f].is_exam for f in play(runner, ITBS) if f in kb.catalogue)

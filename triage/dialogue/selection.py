@@ -9,6 +9,10 @@ from triage.scoring import alarm_findings
 from triage.screen import CLEARED
 from triage.whatif import open_questions
 
+# How many of the questions that could change the result a clinician's summary lists
+# (triage/commands/assess.py): an examination test among them is asked before stopping.
+SHOWN = 5
+
 
 class Selection:
     """Part of ``Session``: what can still be asked, the stop rule and the next step."""
@@ -92,7 +96,8 @@ class Selection:
 
     def exam_to_do(self) -> list[str]:
         """With a clinician, the open examination tests that the result would list as "to do
-        next" (they bear on the conditions in contention), most informative first.
+        next" (they bear on the conditions in contention), most informative first, or among the
+        questions that could change the result.
 
         The bound may settle the level and the leading condition without them, but a clinician
         who is there to examine should not be told, once the questions stop, which tests could
@@ -100,7 +105,8 @@ class Selection:
         result = self.current()
         if not self.clinician or not result.names_conditions:
             return []
-        return list(dict.fromkeys(t.field for t in result.exam_tests if self.is_open(t.field)))
+        listed = [t.field for t in result.exam_tests] + [q.field for q in result.open_questions[:SHOWN]]
+        return [f for f in dict.fromkeys(listed) if self.kb.catalogue[f].is_exam and self.is_open(f)]
 
     def _choose(self, view: Outlook) -> tuple[str, str]:
         kb = self.kb
