@@ -225,3 +225,18 @@ def test_every_line_of_ask_fits_the_terminal_and_breaks_between_words(runner, sa
         words = " ".join(out.split())
         assert "(for example: 2 ?7)" in out.replace("\n  ", " ") and "example: 2\n" not in out
         assert "supports, and does not replace" in words
+
+
+def test_a_positive_question_changed_from_the_summary_saves_the_contracts_value(runner, saved, tmp_path):
+    out_file = tmp_path / "steps.json"
+    rows = ask(runner, [*BENIGN, "q", ""], "--answers", saved).output
+    row = next(line.split()[0] for line in rows.splitlines() if "Can you take four steps on the leg? yes" in line)
+    # Asked again the positive way round; "no, I cannot" is stored as unable_to_bear_weight = yes.
+    out = ask(runner, [*BENIGN, row, "2", "s"], "--answers", saved, "--save", out_file).output
+    asked_again = out.split("Your answers")[1]
+    assert "Can you take four steps on the leg?" in asked_again and "(your answer was: yes)" in asked_again
+    assert json.loads(out_file.read_text())["unable_to_bear_weight"] == "yes"
+    assert "!!" in asked_again                                 # and it is the emergency it should be
+    from triage.questionnaire import Session
+    resumed = Session.from_contract(json.loads(out_file.read_text()))
+    assert ("unable_to_bear_weight", "Can you take four steps on the leg?", "no") in resumed.summary()

@@ -123,3 +123,17 @@ def test_the_positive_question_round_trips_through_save(runner, tmp_path):
     # And through the terminal: the saved form is read back, and assess sees the emergency.
     assessed = json.loads(runner.invoke(cli, ["assess", str(saved), "--format", "json"]).output)
     assert "unable_to_bear_weight" in assessed["red_flags"] and assessed["triage_level"] == "emergency"
+
+
+def test_a_field_asked_the_positive_way_is_never_a_line_of_a_checklist(kb):
+    # "Do any of these apply? ... Are you unable to ...": a "no" there is the double negative.
+    from tests.test_questionnaire import ITBS, VIGNETTES, _reply, vignette_form
+
+    forms = [ITBS] + [vignette_form(path).answers for path in VIGNETTES[::6]]
+    for answers in forms:
+        for clinician in (False, True):
+            session = Session(kb, clinician=clinician)
+            while (step := session.next_question()) is not None:
+                if step.kind == "checklist" and step.key != "screen":
+                    assert not [i.id for i in step.items if kb.catalogue[i.fields[0]].positive_question]
+                session.answer(step.key, _reply(session, step, answers, "no"))

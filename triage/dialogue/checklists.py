@@ -23,7 +23,10 @@ class Checklists:
             return None
         catalogue = self.kb.catalogue
         fields = [f for f in sorted(self._urgency, key=lambda f: (self._urgency[f], catalogue.names.index(f)))
-                  if f in view.live_fields and catalogue[f].type == "yesno" and not catalogue[f].is_exam]
+                  if f in view.live_fields and catalogue[f].type == "yesno" and not catalogue[f].is_exam
+                  # A field asked the positive way round is asked on its own: as a line that
+                  # "applies", its wording would be the double negative its question avoids.
+                  and not catalogue[f].positive_question]
         if len(fields) < 2:
             return None
         items = tuple(ChecklistItem(n, f, catalogue[f].clinician if self.clinician else catalogue[f].patient, (f,))
