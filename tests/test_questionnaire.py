@@ -533,3 +533,19 @@ def test_the_closed_world_evaluation_matches_the_engine_on_a_full_form(kb, path)
     fired |= {u.rule for f in result.red_flags for u in f.rules}
     expected = {r.id for r in kb.rules if r.kind != "conclusion" and truths[r.id] is True}
     assert fired == expected
+
+
+def test_the_api_a_front_end_uses_stays_importable_from_triage_questionnaire(kb):
+    # A web adapter imports these names and calls these methods (the Session's parts live in
+    # triage/dialogue/, one job each; triage.questionnaire keeps the names where they were).
+    from triage import questionnaire
+
+    for name in ("AnswerError", "Session", "BASICS", "NARROWING", "RED_FLAGS", "Checklist", "ChecklistItem",
+                 "Question", "SCREEN", "SCREEN_KEY", "MORE_KEY", "checklist_reply", "interpret", "outlook",
+                 "rule_truths", "possible_truths", "accepted_answers", "_rules_using"):
+        assert hasattr(questionnaire, name), name
+    session = Session.from_contract({"pain_location": "lateral"}, kb)
+    for method in ("answer", "back", "new_emergencies", "next_question", "read", "reopen", "result", "summary",
+                   "to_contract"):
+        assert callable(getattr(session, method)), method
+    assert session.kb is kb and session.history == [] and session.to_contract()["pain_location"] == "lateral"
