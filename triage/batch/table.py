@@ -8,24 +8,17 @@ lines of their own under the row, which every width can hold.
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 
 from triage.assessment import DISCLAIMER
 from triage.safetext import for_display
 
-DEFAULT_WIDTH = 80
 # Each fixed column holds its longest usual entry whole: "emergency_ambulance", the longest
 # condition id ("patellar_stress_fracture"; its score wraps under it when needed), "12 not asked".
 LEVEL, LEADING, SIGNS = 19, 25, 12
 FORM_MAX, FORM_MIN = 24, 12
 # Below this the last column (red flags, an error) is too narrow to be worth it.
 LAST_MIN = 30
-
-
-def terminal_width() -> int:
-    """The terminal's width: $COLUMNS if set, else the terminal's own, else 80 (a pipe)."""
-    return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 40)
 
 
 def cell(text: str, width: int) -> list[str]:

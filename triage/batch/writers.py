@@ -16,9 +16,10 @@ from typing import Any
 
 from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
-from triage.batch.table import Layout, terminal_width
+from triage.batch.table import Layout
 from triage.forms import Problem
 from triage.safetext import csv_cell, short_repr, valid_unicode
+from triage.terminal import terminal_width
 
 OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}

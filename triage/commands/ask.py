@@ -20,7 +20,6 @@ import click
 
 from triage import exits
 from triage.assessment import Assessment
-from triage.batch.table import terminal_width
 from triage.commands.assess import render_text
 from triage.forms import FormError
 from triage.jsonforms import FormFileError, JSONFormError, read_form_file
@@ -29,6 +28,7 @@ from triage.questionnaire import (
     BASICS, NARROWING, RED_FLAGS, SCREEN, AnswerError, Checklist, Question, Session, interpret,
 )
 from triage.screen import titles
+from triage.terminal import terminal_width
 
 # The widest a line gets, even on a wide terminal: long lines are hard to read.
 MAX_WIDTH = 100

@@ -12,11 +12,11 @@ from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
 from triage.batch.runner import Settings, WorkerDied, default_cpu_count, score_rows
 from triage import exits
 from triage.batch.summary import Progress, Tally
-from triage.batch.table import terminal_width
 from triage.atomic import AtomicFile, _is_special
 from triage.outputlock import OutputBusy, OutputLock
 from triage.batch.writers import OUTPUT_FORMATS, UnwritableFormat, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
+from triage.terminal import terminal_width
 
 # Exit statuses (also in the --help epilog and the README).
 EXIT_OK = 0               # every row scored

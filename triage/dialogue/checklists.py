@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from triage.dialogue.bound import Outlook
 from triage.dialogue.steps import (
     CHECKLIST_ACCEPTED, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Checklist, ChecklistItem, Question,
 )
-from triage.dialogue.bound import Outlook
 from triage.knowledge import KnowledgeBase
 from triage.matching import TRUE
 from triage.screen import CLEARED, REPORTED

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from triage.forms import Form, parse_form
 

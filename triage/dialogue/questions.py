@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from triage.dialogue.bound import rule_truths
 from triage.dialogue.checklists import _values_for
 from triage.dialogue.reading import accepted_answers
 from triage.dialogue.steps import SCREEN_KEY, Checklist, Choice, Question, Why, _is_checklist, _tick_words
 from triage.dialogue.why import _describe, _importance
-from triage.dialogue.bound import rule_truths
 from triage.matching import UNKNOWN
 
 

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from triage.catalogue import Field, ValueProblem
 from triage.dialogue.steps import NONE_WORDS, UNKNOWN_WORDS, AnswerError, Checklist, Choice
+from triage.safetext import short_repr
 
 
 class Reading:
@@ -32,9 +33,9 @@ class Reading:
         try:
             value = spec.read(text)
         except ValueProblem:
-            raise AnswerError(f"{text!r} is not an answer to this question.", accepted) from None
+            raise AnswerError(f"{short_repr(text)} is not an answer to this question.", accepted) from None
         if value is not None and spec.choices() and value not in {c.value for c in choices}:
-            raise AnswerError(f"{text!r} does not fit your answer to the checklist (type b to change that).",
+            raise AnswerError(f"{short_repr(text)} does not fit your answer to the checklist (type b to change that).",
                               accepted)
         return spec.from_question(value)
 
@@ -59,7 +60,7 @@ class Reading:
                 elif word in UNKNOWN_WORDS:
                     out[i] = None
                 else:
-                    raise AnswerError(f"{raw[i]!r} is not yes, no or unknown ({i}).", checklist.accepted)
+                    raise AnswerError(f"{short_repr(raw[i])} is not yes, no or unknown ({i}).", checklist.accepted)
             return out
         text = " ".join(str(raw or "").replace(",", " ").split()).lower()
         if text == "":
@@ -73,7 +74,7 @@ class Reading:
                 continue
             value, digits = ("yes", token) if not token.startswith("?") else (None, token[1:])
             if not digits.isdigit():
-                raise AnswerError(f"{token!r} is not an answer to this list.", checklist.accepted)
+                raise AnswerError(f"{short_repr(token)} is not an answer to this list.", checklist.accepted)
             number = int(digits)
             if not 1 <= number <= len(ids):
                 raise AnswerError(f"There is no item {number}.", checklist.accepted)
