@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from triage.assess import assess  # noqa: E402
 from triage.forms import parse_form  # noqa: E402
 from triage.knowledge import load_knowledge  # noqa: E402
-from triage.questionnaire import BASICS, NARROWING, RED_FLAGS, SCREEN, Session, checklist_reply  # noqa: E402
+from triage.questionnaire import BASICS, NARROWING, RED_FLAGS, SCREEN, Session, checklist_reply, question_reply  # noqa: E402
 
 VIGNETTES = ROOT / "tests" / "vignettes"
 DOC = ROOT / "docs" / "questionnaire.md"
@@ -77,8 +77,7 @@ def play_form(name: str, form, kb, quick: bool) -> Run:
         if step.kind == "checklist":
             session.answer(step.key, checklist_reply(kb, step, form.answers))
             continue
-        value = form.answers.get(step.field)
-        session.answer(step.key, "unknown" if value is None else str(value))
+        session.answer(step.key, question_reply(kb, step, form.answers))
     result, full = session.result(), assess(form, kb=kb)
     return Run(name, clinician, len(form.answers), session.asked, session.checklist_fields, session.checklists,
                result.triage_level, full.triage_level, result.top_condition, full.top_condition,
@@ -180,8 +179,7 @@ def hint_error(kb) -> str:
             if step.kind == "checklist":
                 session.answer(step.key, checklist_reply(kb, step, form.answers))
                 continue
-            value = form.answers.get(step.field)
-            session.answer(step.key, "unknown" if value is None else str(value))
+            session.answer(step.key, question_reply(kb, step, form.answers))
         for step, hint in enumerate(hints):
             actual = len(hints) - step
             errors.append(hint - actual)

@@ -8,7 +8,7 @@ import yaml
 from triage.assess import assess
 from triage.forms import parse_form
 from triage.questionnaire import (
-    BASICS, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Session, checklist_reply, interpret,
+    BASICS, MORE_KEY, RED_FLAGS, SCREEN, SCREEN_KEY, AnswerError, Session, checklist_reply, interpret, question_reply,
     outlook, rule_truths,
 )
 
@@ -27,11 +27,11 @@ def _reply(session, step, answers, default):
         if default == "no":
             reply = {item: "no" if value == "unknown" else value for item, value in reply.items()}
         return reply
-    value = answers.get(step.field)
-    if value is not None:
-        return str(value)
+    if answers.get(step.field) is not None:
+        return question_reply(session.kb, step, answers)
     if default == "no":
-        return {"yesno": "no", "exam": "negative"}.get(step.type, "unknown")
+        return {"yesno": question_reply(session.kb, step, {step.field: "no"}),
+                "exam": "negative"}.get(step.type, "unknown")
     return default
 
 
@@ -248,6 +248,23 @@ def test_examination_findings_are_asked_only_of_a_clinician_and_after_the_histor
     warning = [key for key, stage in patient[:[s for _, s in patient].index(BASICS)]]
     assert set(warning) <= {key for key, _ in clinician[:first_exam]}
     assert clinician[0] == (SCREEN_KEY, SCREEN)
+
+
+def test_a_clinician_is_asked_the_examination_tests_to_do_next_before_it_stops(kb):
+    # The history settles iliotibial band syndrome; the tests that bear on it are still asked,
+    # so the result does not stop and then list Noble, Ober and condyle tenderness as to do.
+    for default in ("unknown", "no"):
+        session = Session(kb, clinician=True)
+        asked = play(session, ITBS, default=default)
+        assert {"exam_noble", "exam_ober", "exam_tender_lateral_femoral_condyle"} <= set(asked)
+        result = session.result()
+        assert result.exam_tests is not None
+        assert not [t.field for t in result.exam_tests if session.is_open(t.field)]
+        assert not [q.field for q in result.open_questions[:5]
+                    if kb.catalogue[q.field].is_exam and session.is_open(q.field)]
+        assert session.is_settled()
+    runner = Session(kb)
+    assert not any(kb.catalogue[f].is_exam for f in play(runner, ITBS) if f in kb.catalogue)
 
 
 def test_why_we_ask_comes_from_the_rules_that_use_the_answer(kb):
@@ -516,3 +533,19 @@ def test_the_closed_world_evaluation_matches_the_engine_on_a_full_form(kb, path)
     fired |= {u.rule for f in result.red_flags for u in f.rules}
     expected = {r.id for r in kb.rules if r.kind != "conclusion" and truths[r.id] is True}
     assert fired == expected
+
+
+def test_the_api_a_front_end_uses_stays_importable_from_triage_questionnaire(kb):
+    # A web adapter imports these names and calls these methods (the Session's parts live in
+    # triage/dialogue/, one job each; triage.questionnaire keeps the names where they were).
+    from triage import questionnaire
+
+    for name in ("AnswerError", "Session", "BASICS", "NARROWING", "RED_FLAGS", "Checklist", "ChecklistItem",
+                 "Question", "SCREEN", "SCREEN_KEY", "MORE_KEY", "checklist_reply", "interpret", "outlook",
+                 "rule_truths", "possible_truths", "accepted_answers", "_rules_using"):
+        assert hasattr(questionnaire, name), name
+    session = Session.from_contract({"pain_location": "lateral"}, kb)
+    for method in ("answer", "back", "new_emergencies", "next_question", "read", "reopen", "result", "summary",
+                   "to_contract"):
+        assert callable(getattr(session, method)), method
+    assert session.kb is kb and session.history == [] and session.to_contract()["pain_location"] == "lateral"

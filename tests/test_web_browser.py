@@ -5,7 +5,7 @@ import pytest
 from tests.browser_support import DESKTOP, MOBILE, LiveServer, browser_or_skip
 from tests.test_questionnaire import ITBS
 from tests.test_web_pages import HOT_KNEE
-from tests.webclient import make_app, tick_for
+from tests.webclient import as_asked, make_app, tick_for
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +66,11 @@ def reply(page, field: str, story: dict, default: str = "no") -> str:
     if "::" in field:
         return tick_for(field, story, default)
     if field in story:
-        return str(story[field])
+        return as_asked(field, story[field])
     values = page.locator(f'input[name="{field}"]').evaluate_all("els => els.map(e => e.value)")
-    return {"no": "no", "negative": "negative"}.get(next((v for v in values if v in ("no", "negative")), ""), "unknown")
+    if "no" in values:
+        return as_asked(field, "no")
+    return "negative" if "negative" in values else "unknown"
 
 
 def answer_step(page, fields: list[str], story: dict) -> None:

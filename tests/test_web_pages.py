@@ -314,3 +314,20 @@ def test_no_answer_reaches_the_log_or_a_url(caplog):
     for line in lines:
         method, path, status, took = line.split(" ")      # nothing else is logged
         assert path in routes and took.endswith("ms"), line
+
+
+def _why_of(page: bytes) -> str:
+    text = page.decode()
+    return text[text.index('<details class="why">'):text.index("</details>")]
+
+
+def test_why_we_ask_tells_a_runner_what_the_answer_helps_to_tell_and_a_clinician_the_rules(app):
+    runner, clinician = Visitor(app), Visitor(app)
+    runner.start("patient")
+    clinician.start("clinician")
+    for visitor in (runner, clinician):
+        visitor.answer_until("cannot_straight_leg_raise", {"onset": "gradual"})
+    for_runner, for_clinician = _why_of(runner.page), _why_of(clinician.page)
+    assert "helps to tell" in for_runner and "rules" not in for_runner
+    assert "Unable to straight-leg raise" not in for_runner        # the rule's clinical title
+    assert "feeds these rules" in for_clinician and "Unable to straight-leg raise" in for_clinician

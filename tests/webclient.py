@@ -10,9 +10,16 @@ from __future__ import annotations
 import html
 import re
 
+from triage.knowledge import load_knowledge
 from triage.web import Settings, create_app
 
 SECRET = "test-secret-" + "x" * 32
+
+
+def as_asked(name: str, value) -> str:
+    """A story's stored value as the answer to the question the page asks: a stored
+    unable_to_bear_weight "no" is a "yes" to "Can you take four steps on the leg?"."""
+    return str(load_knowledge().catalogue[name].to_question(value))
 
 
 def make_app(**options):
@@ -97,10 +104,10 @@ class Visitor:
         if "::" in name:
             return tick_for(name, story, default)
         if name in story:
-            return str(story[name])
+            return as_asked(name, story[name])
         choices = radio_values(self.page, name)
         if default == "no" and "no" in choices:
-            return "no"
+            return as_asked(name, "no")
         if default == "no" and "negative" in choices:
             return "negative"
         return "unknown"

@@ -144,6 +144,13 @@ class Assessment:
         return self.triage.level
 
     @property
+    def names_conditions(self) -> bool:
+        """Whether any condition may be offered by name, even as "possible": the outcome decides,
+        so no output says "too little to name a condition" and then names one. Not when the form
+        says too little, nor when a red flag names another cause to rule out first."""
+        return self.outcome not in ("insufficient_information", "other_cause")
+
+    @property
     def red_flag_ids(self) -> list[str]:
         return [flag.id for flag in self.red_flags]
 

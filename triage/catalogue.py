@@ -25,6 +25,8 @@ EXAM_NOT_DONE = {"not_done", "not done", "notdone", "nd"} | UNKNOWN
 # also take "1_0", Arabic-Indic or full-width digits and "1e0000001".
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 
+_OPPOSITE = {"yes": "no", "no": "yes"}
+
 # The canonical values each type accepts, as the error messages list them.
 ACCEPTED = {
     "yesno": ["yes", "no", "unknown"],
@@ -53,10 +55,26 @@ class Field:
     min: float | None = None
     max: float | None = None
     requires: dict = field(default_factory=dict, compare=False, hash=False)
+    # A yes/no field named for what is missing (unable_to_bear_weight) is asked the positive way
+    # round ("Can you take four steps?"), so that nobody has to answer "no, I am not unable".
+    positive_question: str = ""
 
     @property
     def is_exam(self) -> bool:
         return self.group == "exam"
+
+    @property
+    def question(self) -> str:
+        """The question as a questionnaire asks it (``patient``, or its positive form)."""
+        return self.positive_question or self.patient
+
+    def from_question(self, answer: Any) -> Any:
+        """The stored value of an answer to ``question``: a yes to the positive form is a no."""
+        return _OPPOSITE.get(answer, answer) if self.positive_question else answer
+
+    def to_question(self, value: Any) -> Any:
+        """The answer to ``question`` that a stored value means (the inverse of from_question)."""
+        return self.from_question(value)
 
     def accepted(self) -> str:
         """The accepted values in words, for error messages and help."""

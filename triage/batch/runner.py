@@ -41,6 +41,7 @@ class Settings:
     rules_dir: str | None = None
     allow_unknown_fields: bool = False
     qualified_ids: bool = False      # several inputs: a default form_id names the file too
+    table_width: int | None = None   # the table's width: the main process's terminal, for every worker
 
 
 class Outcome(NamedTuple):
@@ -66,7 +67,8 @@ class Scorer:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.kb = load_knowledge(settings.rules_dir)
-        self.format = make_format(settings.output_format, [c.id for c in self.kb.conditions], kb=self.kb)
+        self.format = make_format(settings.output_format, [c.id for c in self.kb.conditions], kb=self.kb,
+                                  width=settings.table_width)
         get_engine(self.kb)          # build the engine now rather than on the first form
 
     def default_id(self, row: Row) -> str:

@@ -42,7 +42,7 @@ class Tally:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
-    def report(self, kb: KnowledgeBase, output_name: str) -> str:
+    def report(self, kb: KnowledgeBase, output_name: str, disclaimer: bool = True) -> str:
         elapsed = self.elapsed
         rate = self.rows / elapsed if elapsed > 0 else 0.0
         scored = self.rows - self.error_count
@@ -66,7 +66,8 @@ class Tally:
             lines += [f"  {message}" for message in self.errors]
             if self.error_count > len(self.errors):
                 lines.append(f"  ... and {self.error_count - len(self.errors):,} more")
-        lines.append(DISCLAIMER)
+        if disclaimer:
+            lines.append(DISCLAIMER)
         return "\n".join(lines)
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from triage.assessment import DISCLAIMER, Assessment
 from triage.batch.readers import Row
+from triage.batch.table import Layout
 from triage.forms import Problem
-from triage.safetext import csv_cell, for_display, short_repr, valid_unicode
+from triage.safetext import csv_cell, short_repr, valid_unicode
+from triage.terminal import terminal_width
 
 OUTPUT_FORMATS = ("csv", "jsonl", "json", "table", "fhir")
 OUTPUT_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
@@ -150,43 +151,39 @@ class FlatCSV(Format):
 
 
 class Table(Format):
-    """Aligned columns for a person at a terminal: the outcome of each form on one line."""
+    """Aligned columns for a person at a terminal: the outcome of each form, fitted to its width
+    (triage/batch/table.py)."""
 
     name = "table"
-    WIDTHS = (24, 19, 30, 14)
-    header = "{:<24} {:<19} {:<30} {:<14} {}\n".format("FORM", "TRIAGE LEVEL", "LEADING CONDITION",
-                                                       "WARNING SIGNS", "RED FLAGS")
-    footer = "\n" + textwrap.fill(DISCLAIMER, 88) + "\n"
 
-    @staticmethod
-    def _fit(text: str, width: int) -> str:
-        text = for_display(" ".join(str(text).split()))   # a form_id may hold a newline, an escape...
-        return text if len(text) <= width else text[:width - 1] + "~"
+    def __init__(self, width: int | None = None):
+        self.layout = Layout(width or terminal_width())
+        self.header = self.layout.header()
+        self.footer = self.layout.footer()
 
     def entry(self, result):
-        form = self._fit(result.form_id, self.WIDTHS[0])
         if isinstance(result, ErrorRow):
-            return f"{form:<24} {'ERROR':<19} {for_display(result.message)}\n"
+            return self.layout.error_row(result.form_id, result.message)
         if result.top_condition:
             leading = f"{result.top_condition} {result.score(result.top_condition):.0%}"
         else:
             leading = f"({result.outcome.replace('_', ' ')})"
-        flags = ", ".join(result.red_flag_ids) or "-"
         # Never a bare "no flags" when warning signs went unasked: the column says how many.
         missing = len(result.screen.not_asked)
         screen = "all checked" if not missing else f"{missing} not asked"
-        return (f"{form:<24} {result.triage_level:<19} {self._fit(leading, self.WIDTHS[2]):<30} "
-                f"{screen:<14} {flags}\n")
+        flags = ", ".join(result.red_flag_ids)
+        return self.layout.row(result.form_id, [result.triage_level, leading, screen], "red flags",
+                               flags or ("-" if self.layout.last_fits else ""))
 
 
-def make_format(name: str, condition_ids: list[str], kb=None) -> Format:
+def make_format(name: str, condition_ids: list[str], kb=None, width: int | None = None) -> Format:
     if name == "fhir":          # one FHIR Bundle per line (triage/interop)
         from triage.interop.writer import FHIRBundles
         return FHIRBundles(kb)
     if name == "csv":
         return FlatCSV(condition_ids)
     if name == "table":
-        return Table()
+        return Table(width)
     return JSONLines() if name == "jsonl" else JSONArray()
 
 

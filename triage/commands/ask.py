@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -27,8 +28,10 @@ from triage.questionnaire import (
     BASICS, NARROWING, RED_FLAGS, SCREEN, AnswerError, Checklist, Question, Session, interpret,
 )
 from triage.screen import titles
+from triage.terminal import terminal_width
 
-WIDTH = 78
+# The widest a line gets, even on a wide terminal: long lines are hard to read.
+MAX_WIDTH = 100
 STAGE_TITLES = {
     SCREEN: ("Warning signs", "First, the signs that would mean you should be seen soon."),
     RED_FLAGS: ("More warning signs", "A few more questions that would mean you should be seen soon."),
@@ -56,16 +59,44 @@ class _Stop(Exception):
     """The person chose to stop after an emergency warning."""
 
 
+def _width() -> int:
+    """The terminal's width ($COLUMNS, or the terminal's own; 80 on a pipe), less a margin."""
+    return min(terminal_width(), MAX_WIDTH) - 2
+
+
+# An example answer ("2 5", "2 ?7") is kept on one line: split, it reads as two answers.
+_EXAMPLE_GAP = re.compile(r"(?<=\d) (?=\??\d)")
+
+
 def _wrap(text: str, indent: int = 2, first: str | None = None) -> str:
+    """``text`` filled to the terminal's width, broken between words only."""
     prefix = " " * indent
-    return textwrap.fill(" ".join(str(text).split()), WIDTH, initial_indent=first if first is not None else prefix,
-                         subsequent_indent=prefix)
+    joined = _EXAMPLE_GAP.sub("\u00a0", " ".join(str(text).split()))
+    return textwrap.fill(joined, _width(), initial_indent=first if first is not None else prefix,
+                         subsequent_indent=prefix, break_on_hyphens=False,
+                         break_long_words=False).replace("\u00a0", " ")
+
+
+def fit(text: str) -> str:
+    """Every line of ``text`` within the terminal's width: a longer one wraps between words,
+    under its own indent (past a leading "- " or "+ "). Lines already short pass unchanged."""
+    out = []
+    for line in text.split("\n"):
+        plain = click.unstyle(line)
+        if len(plain) <= _width():
+            out.append(line)
+            continue
+        lead = len(plain) - len(plain.lstrip())
+        bullet = 2 if plain.lstrip()[:2] in ("- ", "+ ") else 0
+        out.append(_wrap(plain.strip(), lead + bullet + (2 if lead else 0), first=plain[:lead]))
+    return "\n".join(out)
 
 
 class Terminal:
     """Reading lines and printing; EOFError at the end of input, on a terminal or a pipe."""
 
     def say(self, text: str = "", **style) -> None:
+        text = fit(text)
         click.echo(click.style(text, **style) if style else text)
 
     def read(self, prompt: str = "> ") -> str:
@@ -205,12 +236,12 @@ class Dialogue:
             # The value's name, when it differs, can be typed instead of the number; a name that
             # does not fit on the line goes under its label.
             hang = len(f"    {choice.number:>{width}}  ")
-            if len(line) > WIDTH:      # a long label wraps under itself
+            if len(line) > _width():      # a long label wraps under itself
                 wrapped = _wrap(choice.label, hang, first=line[:hang])
                 say("\n".join(wrapped.splitlines()[:-1]))
                 line = wrapped.splitlines()[-1]
             if choice.label != choice.value:
-                if len(line + name) <= WIDTH:
+                if len(line + name) <= _width():
                     line += click.style(name, dim=True)
                 else:
                     say(line)
@@ -235,11 +266,16 @@ class Dialogue:
         say = self.term.say
         if question.help:
             say(_wrap(question.help, 4, first="  Help: "))
-        if question.why:
+        if question.why and self.session.clinician:
             say("  Why we ask: the answer feeds these rules", bold=True)
             for why in question.why:
                 say(_wrap(f"{why.title}: {why.points_to}", 6, first="    - "))
             say(_wrap(f"The first of these: {question.why[0].explanation}", 4), dim=True)
+        elif question.why:
+            # A runner gets what the answer helps to tell, without the rules' clinical wording.
+            say("  Why we ask: the answer helps to tell", bold=True)
+            for points_to in dict.fromkeys(why.points_to for why in question.why):
+                say(_wrap(points_to, 6, first="    - "))
         say(_wrap(f"Answer with: {question.accepted}. Also: b back, q quit.", 2))
 
     # -- emergencies --
@@ -274,16 +310,17 @@ class Dialogue:
     def confirm(self) -> None:
         say = self.term.say
         while True:
-            rows = self.session.summary()
+            # A runner reads each question as it was asked, a clinician each finding as stored.
+            rows = self.session.findings() if self.session.clinician else self.session.summary()
             say()
             say("Your answers", bold=True, fg="cyan")
-            for number, (name, _question, answer) in enumerate(rows, start=1):
-                spec = self.kb.catalogue[name]
-                head = f"  {number:>2}  {spec.clinician}: "
-                if len(head + answer) <= WIDTH:
+            for number, (_name, text, answer) in enumerate(rows, start=1):
+                text += " " if text.endswith("?") else ": "
+                head = f"  {number:>2}  {text}"
+                if len(head + answer) <= _width():
                     say(head + click.style(answer, bold=True))
-                else:      # a long answer wraps under itself rather than past the edge
-                    say(_wrap(f"{spec.clinician}: {answer}", 6, first=f"  {number:>2}  "))
+                else:      # a long line wraps under itself rather than past the edge
+                    say(_wrap(text + answer, 6, first=f"  {number:>2}  "))
             say(_wrap("Type y to confirm and see the result, the number of an answer to change it, or q "
                       "to quit.", 2))
             while True:
@@ -357,13 +394,14 @@ def render_result(result: Assessment, session: Session, kb: KnowledgeBase, repor
     top = next((c for c in result.differential if c.id == result.top_condition), None)
     if top is not None:
         lines.append(click.style(f"  Most likely: {kb.condition(top.id).patient_title} ({top.score:.0%})", bold=True))
-        for use in top.supporting[:4]:
-            lines.append(_wrap(use.title, 6, first="    + "))
+        # What pointed to it, as the runner was asked it (the rules' titles are clinical).
+        for text in _because(top, kb)[:4]:
+            lines.append(_wrap(text, 6, first="    + "))
     else:
         lines.append(_wrap(result.outcome_text, 2))
-    # With another cause to exclude first, no running injury is offered as possible either.
+    # Too little to name one, or another cause to exclude first: no condition is offered as possible.
     others = [c for c in result.differential if c.id != result.top_condition and c.status != "unlikely"
-              and result.outcome != "other_cause"]
+              and result.names_conditions]
     if others:
         listed = "; ".join(f"{kb.condition(c.id).patient_title} ({c.score:.0%})" for c in others)
         lines.append(_wrap(("Also possible: " if top else "Possible: ") + listed, 4, first="  "))
@@ -382,6 +420,18 @@ def render_result(result: Assessment, session: Session, kb: KnowledgeBase, repor
                                    (f", {unknown} answered \"don't know\"." if unknown else "."), 2), dim=True))
     lines += ["", _wrap(result.disclaimer, 0)]
     return "\n".join(lines)
+
+
+def _because(condition, kb: KnowledgeBase) -> list[str]:
+    """The answers behind a condition, each once, as question and answer in the runner's words."""
+    out = []
+    for use in condition.supporting:
+        for finding in use.findings:
+            spec = kb.catalogue[finding.field]
+            text = f"{spec.question} {spec.label(spec.to_question(finding.value))}"
+            if not spec.is_exam and text not in out:
+                out.append(text)
+    return out
 
 
 def write_form(session: Session, path: str) -> None:

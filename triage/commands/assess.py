@@ -65,7 +65,9 @@ def render_text(result, kb) -> str:
         lines.append("  No red flag in the answers given; the signs not asked are unknown.")
     lines += ["", f"DIFFERENTIAL ({result.outcome_text})"]
     for c in result.differential:
-        lines.append(f"  {c.rank}. {c.title:<42} {c.score:6.1%}  {c.status}")
+        # The outcome says whether any condition may be named: when not, none is called possible.
+        status = c.status if result.names_conditions or c.status == "unlikely" else "not named"
+        lines.append(f"  {c.rank}. {c.title:<42} {c.score:6.1%}  {status}")
         for use in c.supporting[:4]:
             lines.append(f"       + {use.title} (LR {use.lr:g}, {use.rule})")
         for use in c.opposing[:3]:

@@ -16,6 +16,7 @@ from triage.atomic import AtomicFile, _is_special
 from triage.outputlock import OutputBusy, OutputLock
 from triage.batch.writers import OUTPUT_FORMATS, UnwritableFormat, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
+from triage.terminal import terminal_width
 
 # Exit statuses (also in the --help epilog and the README).
 EXIT_OK = 0               # every row scored
@@ -129,8 +130,9 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         fmt = output_format(output, fmt, sys.stdout is not None and sys.stdout.isatty())
     except UnwritableFormat as error:
         raise click.UsageError(str(error)) from None
+    width = terminal_width() if fmt == "table" else None
     settings = Settings(output_format=fmt, rules_dir=rules_dir, allow_unknown_fields=ignore_unknown_fields,
-                        qualified_ids=len(inputs) > 1)
+                        qualified_ids=len(inputs) > 1, table_width=width)
     source = Inputs(list(inputs), input_format=input_format, delimiter=delimiter)
     tally = Tally()
     progress = Progress(err, source.fraction) if err.isatty() and not quiet else None
@@ -145,7 +147,7 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         sink = AtomicFile(output) if output != STDIN else _Stdout()
     except OSError as error:
         raise click.BadParameter(f"cannot be written ({error.strerror})", param_hint="'-o' / '--output'") from None
-    layout = make_format(fmt, [c.id for c in kb.conditions])
+    layout = make_format(fmt, [c.id for c in kb.conditions], width=width)
     written = 0
 
     def write(text: str, outcomes) -> None:
@@ -202,5 +204,8 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         if progress:
             progress.finish()
     if not quiet:
-        click.echo(tally.report(kb, "standard output" if output == STDIN else output), err=True)
+        # A table on the terminal ends with the disclaimer already: it is said once.
+        table_shown = fmt == "table" and output == STDIN
+        click.echo(tally.report(kb, "standard output" if output == STDIN else output, disclaimer=not table_shown),
+                   err=True)
     sys.exit(EXIT_ROW_ERRORS if tally.error_count else EXIT_OK)
