@@ -331,3 +331,23 @@ def test_why_we_ask_tells_a_runner_what_the_answer_helps_to_tell_and_a_clinician
     assert "helps to tell" in for_runner and "rules" not in for_runner
     assert "Unable to straight-leg raise" not in for_runner        # the rule's clinical title
     assert "feeds these rules" in for_clinician and "Unable to straight-leg raise" in for_clinician
+
+
+def test_the_result_is_the_short_report_with_a_link_to_every_detail(visitor):
+    visitor.start()
+    visitor.play(ITBS)
+    short = visitor.get("/result").data
+    assert b"short version of your report" in short and b'href="/result?detail=full"' in short
+    assert b"--detail full" not in short and b"Show every detail, above" in short   # its link, not the command
+    assert b'href="/download/report.pdf?detail=short"' in short
+    full = visitor.get("/result?detail=full").data
+    assert b"short version" not in full and b'href="/result"' in full
+    assert len(full) > len(short)
+
+
+def test_a_detail_that_is_neither_short_nor_full_is_a_clear_400_page(visitor):
+    visitor.start()
+    visitor.play(ITBS)
+    response = visitor.get("/result?detail=<b>everything</b>")
+    assert response.status_code == 400
+    assert b"short, full" in response.data and b"<b>everything" not in response.data

@@ -15,7 +15,7 @@ from jinja2 import TemplateNotFound
 
 from triage.commands.ask import STAGE_TITLES
 from triage.questionnaire import BASICS, NARROWING, RED_FLAGS
-from triage.report import ReportError, build_context, render
+from triage.report import DETAILS, ReportError, build_context, render
 from triage.web.app import HERE, app_page, error_response
 from triage.web.dialogue import MODES, Conversation, StateError, fields_of, kind_of
 from triage.web.security import CSRF_COOKIE, CSRF_FIELD
@@ -192,12 +192,32 @@ def restart():
     return see_other("pages.start", None)
 
 
+class BadDetail(ValueError):
+    """A ?detail= that is neither short nor full."""
+
+
+def _detail() -> str:
+    """?detail=short (the default, as `kneetriage report`) or full; anything else is a 400 page."""
+    detail = request.args.get("detail", "short")
+    if detail not in DETAILS:
+        raise BadDetail(detail)
+    return detail
+
+
+@pages.errorhandler(BadDetail)
+def bad_detail(error):
+    return page("error.html.j2", status=400,
+                message=f"detail must be one of {', '.join(DETAILS)} (it was {str(error)[:40]!r}).")
+
+
 @pages.get("/result")
 def result():
     conversation = load_conversation()
     conversation.go_on()     # the emergency page's "stop here" leads here; the interrupt is over
     assessment = conversation.result()
-    ctx = build_context(assessment, _ext()["kb"], audience=conversation.mode, rules_dir=_ext()["rules_dir"])
+    detail = _detail()
+    ctx = build_context(assessment, _ext()["kb"], audience=conversation.mode, rules_dir=_ext()["rules_dir"],
+                        detail=detail)
     html = render(ctx, "html", templates_dir=REPORT_TEMPLATES)
     return save(current_app.response_class(html, mimetype="text/html"), conversation)
 
@@ -219,7 +239,7 @@ def download_assessment():
 def download_pdf():
     conversation = load_conversation()
     ctx = build_context(conversation.result(), _ext()["kb"], audience=conversation.mode,
-                        rules_dir=_ext()["rules_dir"])
+                        rules_dir=_ext()["rules_dir"], detail=_detail())
     try:
         pdf = render(ctx, "pdf")
     except ReportError as error:      # WeasyPrint (or Pango) is not installed here
