@@ -78,18 +78,25 @@ def _requires_met(kb: KnowledgeBase, field: str, answers) -> bool:
     return all(answers.get(k) == v for k, v in requires.items())
 
 
-def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[str], level: str,
-                   limit: int | None = 10) -> tuple[OpenQuestion, ...]:
+def pending_rules(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[RuleSpec]]:
+    """The truth of every conclusion, and the evidence and red-flag rules that are neither true
+    nor false (in knowledge-base order). triage/compiled.py generates the same from the rules."""
     truth = conclusion_truth(kb, answers)
+    return truth, [rule for rule in _shape(kb).askers if rule.when.truth(answers, truth) is UNKNOWN]
+
+
+def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[str], level: str,
+                   limit: int | None = 10, pending=pending_rules) -> tuple[OpenQuestion, ...]:
+    """The unanswered questions that could still change the result, most weighty first.
+    ``pending`` is pending_rules, or a backend's compiled equivalent of it."""
+    truth, waiting = pending(kb, answers)
     rank = {condition: i for i, condition in enumerate(ranking)}
     current = kb.level(level).rank
     weights: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, RuleSpec]]] = {}
     askable: dict[str, bool] = {}
     shape = _shape(kb)
-    for rule in shape.askers:
-        if rule.when.truth(answers, truth) is not UNKNOWN:
-            continue
+    for rule in waiting:
         if rule.kind == "red_flag":
             gain = current - shape.level_rank[rule.id]   # how many levels it would raise triage
             if gain <= 0:
