@@ -61,14 +61,22 @@ def _shape(kb: KnowledgeBase) -> _Shape:
     return _SHAPES[id(kb)][1]
 
 
-def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=()) -> set[str]:
-    """The unanswered fields a rule (through its conclusions too) is waiting on."""
+def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=(), memo=None) -> set[str]:
+    """The unanswered fields a rule (through its conclusions too) is waiting on.
+
+    ``memo`` keeps, for one form, what each unknown conclusion waits on (by conclusion and
+    path): many pending rules share a conclusion, and it is worked out once.
+    """
     shape = _shape(kb)
+    memo = {} if memo is None else memo
     fields = {name for name in shape.fields[rule.id] if answers.get(name) is None}
     for name in shape.conclusions[rule.id]:
         if truth.get(name) is UNKNOWN and name not in seen:
-            for source in shape.sources.get(name, ()):
-                fields |= _waiting_on(kb, source, answers, truth, seen + (name,))
+            key = (name, seen)
+            if key not in memo:
+                memo[key] = set().union(*(_waiting_on(kb, source, answers, truth, seen + (name,), memo)
+                                          for source in shape.sources.get(name, ())))
+            fields |= memo[key]
     return fields
 
 
@@ -95,6 +103,7 @@ def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[
     weights: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, RuleSpec]]] = {}
     askable: dict[str, bool] = {}
+    memo: dict = {}
     shape = _shape(kb)
     for rule in waiting:
         if rule.kind == "red_flag":
@@ -105,7 +114,7 @@ def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[
         else:
             relevance = 1.0 if rank.get(rule.condition, 99) < CONTENTION_RANKS else OUT_OF_CONTENTION
             weight = shape.size[rule.id] * relevance
-        for name in _waiting_on(kb, rule, answers, truth):
+        for name in _waiting_on(kb, rule, answers, truth, memo=memo):
             if name not in askable:
                 askable[name] = _requires_met(kb, name, answers)
             if not askable[name]:
