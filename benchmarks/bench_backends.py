@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -145,15 +146,19 @@ def startup(folder: Path, times: int = 10) -> None:
                 "`kneetriage --help`": [*KNEETRIAGE, "--help"]}
     for engine in ENGINES:
         commands[f"`kneetriage assess FORM --engine {engine}`"] = [*KNEETRIAGE, "assess", str(form), "--engine", engine]
-    print(f"| command | wall, median of {times} | min |")
-    print("|---|---:|---:|")
+    print(f"| command | wall, median of {times} | wall, min | CPU, median |")
+    print("|---|---:|---:|---:|")
     for label, command in commands.items():
-        walls = []
+        walls, cpus = [], []
         for _ in range(times):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True, cwd=REPO)
             walls.append(time.perf_counter() - start)
-        print(f"| {label} | {statistics.median(walls):.3f} s | {min(walls):.3f} s |", flush=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        print(f"| {label} | {statistics.median(walls):.3f} s | {min(walls):.3f} s | {statistics.median(cpus):.3f} s |",
+              flush=True)
 
 
 def main(argv=None) -> None:
