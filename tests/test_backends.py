@@ -20,6 +20,7 @@ from triage.backends import get_engine
 from triage.compiled import CompileError, CompiledEngine
 from triage.forms import parse_form
 from triage.knowledge import load_knowledge
+from triage.lint import lint
 from triage.matching import Item, When
 from triage.validation import load_cases
 from tests.conftest import MINI_KB
@@ -109,3 +110,4 @@ def test_a_cycle_of_conclusions_cannot_be_compiled(kb):
     cyclic = replace(kb, rules=rules)
     with pytest.raises(CompileError, match="cycle"):
         CompiledEngine(cyclic)
+    assert any("in a cycle" in str(p) for p in lint(cyclic))

@@ -97,7 +97,7 @@ def _fires(when: When, names: _Names, concluded: set[str], where: str) -> str:
     return " and ".join(parts) if parts else "True"
 
 
-def _conclusion_order(kb: KnowledgeBase) -> list[str]:
+def conclusion_order(kb: KnowledgeBase) -> list[str]:
     """Conclusion names, each after the conclusions its rules need (they chain)."""
     needs: dict[str, set[str]] = {}
     for rule in kb.rules_of("conclusion"):
@@ -127,7 +127,7 @@ def _fire_source(kb: KnowledgeBase, names: _Names) -> list[str]:
     by_name: dict[str, list[RuleSpec]] = {}
     for rule in kb.rules_of("conclusion"):
         by_name.setdefault(rule.concludes, []).append(rule)
-    order = _conclusion_order(kb)
+    order = conclusion_order(kb)
     for name in order:
         var = names.conclusion(name)
         body.append(f"    {var} = []  # {name}")
@@ -192,7 +192,7 @@ def _truth(when: When, names: _Names, concluded: set[str], where: str, indent: s
 
 def _pending_source(kb: KnowledgeBase, names: _Names, askers: list[RuleSpec]) -> list[str]:
     body: list[str] = []
-    order = _conclusion_order(kb)
+    order = conclusion_order(kb)
     by_name: dict[str, list[RuleSpec]] = {}
     for rule in kb.rules_of("conclusion"):
         by_name.setdefault(rule.concludes, []).append(rule)
