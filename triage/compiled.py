@@ -130,7 +130,7 @@ def _fire_source(kb: KnowledgeBase, names: _Names) -> list[str]:
     order = conclusion_order(kb)
     for name in order:
         var = names.conclusion(name)
-        body.append(f"    {var} = []  # {name}")
+        body.append(f"    {var} = []  # {name!r}")
         # Sorted ids, as TriageEngine.run reports them.
         for rule in sorted(by_name[name], key=lambda r: r.id):
             body.append(f"    if {_fires(rule.when, names, set(order), rule.id)}:")
@@ -198,7 +198,7 @@ def _pending_source(kb: KnowledgeBase, names: _Names, askers: list[RuleSpec]) ->
         by_name.setdefault(rule.concludes, []).append(rule)
     for name in order:
         var = names.conclusion(name)
-        body.append(f"    {var} = False  # {name}: any of its rules, in Kleene logic")
+        body.append(f"    {var} = False  # {name!r}: any of its rules, in Kleene logic")
         for rule in by_name[name]:
             body += _truth(rule.when, names, set(order), rule.id, "    ", "r")
             body.append(f"    if r is True or (r is None and {var} is False):")
