@@ -2,14 +2,17 @@
 
 import json
 import pkgutil
+import shutil
 import subprocess
 import sys
 
 import click
 import pytest
+import yaml
 
 from triage import commands
 from triage.cli import COMMANDS, cli
+from tests.conftest import MINI_KB
 
 FORM = '{"form_id": "L1", "pain_location": "lateral", "onset": "gradual", "aggr_downhill_running": "yes"}'
 
@@ -61,3 +64,18 @@ def test_both_engines_give_the_same_output_from_the_command_line(runner, args):
 def test_an_unknown_engine_is_a_usage_error(runner):
     result = runner.invoke(cli, ["assess", "-", "--engine", "clips"], input=FORM)
     assert result.exit_code == 2 and "clips" in result.output
+
+
+def test_a_cycle_of_conclusions_is_a_clear_error_on_the_compiled_engine(runner, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(MINI_KB, rules)
+    conclusions = yaml.safe_load((rules / "conclusions.yml").read_text())
+    first, second = conclusions["rules"][:2]
+    first["when"] = {"all": [{"concluded": second["concludes"]}]}
+    (rules / "conclusions.yml").write_text(yaml.safe_dump(conclusions))
+    form = tmp_path / "form.json"
+    form.write_text(FORM)
+    result = runner.invoke(cli, ["score", str(form), "--rules", str(rules), "-q", "--format", "csv"])
+    assert result.exit_code == 2 and "in a cycle" in result.output
+    assert runner.invoke(cli, ["score", str(form), "--rules", str(rules), "-q", "--format", "csv",
+                               "--engine", "experta"]).exit_code == 0

@@ -110,7 +110,8 @@ def conclusion_order(kb: KnowledgeBase) -> list[str]:
             return
         if name in visiting:
             cycle = " -> ".join(visiting[visiting.index(name):] + [name])
-            raise CompileError(f"conclusions depend on each other in a cycle ({cycle}); run it with experta")
+            raise CompileError(f"conclusions depend on each other in a cycle ({cycle}), which the compiled "
+                               f"engine cannot order (--engine experta runs them)")
         visiting.append(name)
         for other in sorted(needs[name]):
             visit(other)

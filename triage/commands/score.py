@@ -121,6 +121,7 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     _check_paths(inputs, output)
     try:
         kb = load_knowledge(rules_dir)
+        backends.get_engine(kb)      # the compiled engine refuses a cycle of conclusions here
     except KnowledgeError as error:
         raise click.UsageError(f"the knowledge base does not load: {error}") from None
     err = sys.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from triage import baselines
+from triage import backends, baselines
 from triage.assessment import DISCLAIMER
 from triage.commands._engine import engine_option
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -239,6 +239,7 @@ def command(files, fmt, min_top1, output, rules_dir):
     """
     try:
         kb = load_knowledge(rules_dir)
+        backends.get_engine(kb)      # the compiled engine refuses a cycle of conclusions here
     except KnowledgeError as error:
         raise click.ClickException(f"the knowledge base does not load: {error}") from None
     paths = list(files) or default_case_paths()
