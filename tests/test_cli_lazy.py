@@ -79,3 +79,8 @@ def test_a_cycle_of_conclusions_is_a_clear_error_on_the_compiled_engine(runner, 
     assert result.exit_code == 2 and "in a cycle" in result.output
     assert runner.invoke(cli, ["score", str(form), "--rules", str(rules), "-q", "--format", "csv",
                                "--engine", "experta"]).exit_code == 0
+
+
+def test_triage_assess_is_the_function_whichever_is_imported_first():
+    probe = "import triage.assess, triage; assert callable(triage.assess), triage.assess"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0

@@ -9,6 +9,8 @@ It supports, and does not replace, the judgement of a clinician.
 """
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -23,13 +25,23 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'triage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+class _Package(types.ModuleType):
+    def __getattr__(self, name):
+        if name not in _EXPORTS:
+            raise AttributeError(f"module 'triage' has no attribute {name!r}")
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        setattr(self, name, value)
+        return value
+
+    def __setattr__(self, name, value):
+        # Importing the submodule triage.assess binds its name on the package; the name is
+        # the function's, as it was when this file imported everything up front.
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(__all__))
 
 
-def __dir__():
-    return sorted(list(globals()) + __all__)
+sys.modules[__name__].__class__ = _Package
