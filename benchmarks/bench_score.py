@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -56,36 +57,40 @@ def machine() -> str:
             f"{len(kb.rules)} rules, knowledge base {kb.version}")
 
 
-def run_once(path: Path, workers: int, fmt: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of the largest process of one run of the command.
+class Run(NamedTuple):
+    wall: float        # seconds
+    rss: int           # KiB, the largest process
+    cpu: float         # seconds of CPU, user and system, of the command and its workers
 
-    Each run happens in a fresh helper process, so that getrusage(RUSAGE_CHILDREN) there sees
-    only this run (its maximum is over every process it waited for: the command and its workers).
-    """
+
+def measure(path: Path, workers: int, fmt: str, engine: str | None = None) -> Run:
+    """One run of the command, in a fresh helper process, so that getrusage(RUSAGE_CHILDREN)
+    there sees only this run (its maximum RSS is over every process it waited for: the command
+    and its workers; its CPU time is their sum)."""
     helper = ("import resource, subprocess, sys, time\n"
               "start = time.perf_counter()\n"
               "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
               "wall = time.perf_counter() - start\n"
-              "print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n")
+              "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+              "print(wall, use.ru_maxrss, use.ru_utime + use.ru_stime, code)\n")
     command = [sys.executable, "-m", "triage", "score", str(path), "-o", "-", "--format", fmt,
-               "--workers", str(workers), "--quiet"]
+               "--workers", str(workers), "--quiet"] + (["--engine", engine] if engine else [])
     out = subprocess.run([sys.executable, "-c", helper, *command], capture_output=True, text=True,
                          cwd=REPO, check=True).stdout.split()
-    wall, rss, code = float(out[0]), int(out[1]), int(out[2])
-    if code not in (0, 1):
-        raise SystemExit(f"kneetriage score failed with status {code}")
-    return wall, rss
+    if int(out[3]) not in (0, 1):
+        raise SystemExit(f"kneetriage score failed with status {out[3]}")
+    return Run(float(out[0]), int(out[1]), float(out[2]))
 
 
-def latency(count: int = 500) -> dict:
+def latency(count: int = 500, engine: str | None = None) -> dict:
     kb = load_knowledge()
     raw = list(FormGenerator(99, kb).forms(count))
     for form in raw[:20]:
-        assess(parse_form(form), kb=kb)            # warm up the engine
+        assess(parse_form(form), kb=kb, engine=engine)            # warm up the engine
     times = []
     for form in raw:
         start = time.perf_counter()
-        json.dumps(assess(parse_form(form), kb=kb).to_dict())
+        json.dumps(assess(parse_form(form), kb=kb, engine=engine).to_dict())
         times.append(time.perf_counter() - start)
     times.sort()
     return {"median": statistics.median(times) * 1000, "p95": times[int(0.95 * len(times))] * 1000,
@@ -99,6 +104,7 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", default="1,all", help="comma-separated worker counts; all = every core")
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "json", "csv"], help="output format")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--engine", choices=["experta", "compiled"], help="default: the command's own (compiled)")
     parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args(argv)
 
@@ -116,13 +122,13 @@ def main(argv=None) -> None:
         print("| workers | runs | wall (median) | forms/s | peak RSS, largest process |")
         print("|---:|---:|---:|---:|---:|")
         for workers in counts:
-            runs = [run_once(path, workers, args.format) for _ in range(args.repeats)]
-            wall = statistics.median(w for w, _ in runs)
-            rss = max(r for _, r in runs)
+            runs = [measure(path, workers, args.format, args.engine) for _ in range(args.repeats)]
+            wall = statistics.median(r.wall for r in runs)
+            rss = max(r.rss for r in runs)
             print(f"| {workers} | {len(runs)} | {wall:.2f} s | {args.forms / wall:,.0f} | {rss / 1024:,.1f} MiB |",
                   flush=True)
     if not args.no_latency:
-        lat = latency()
+        lat = latency(engine=args.engine or "compiled")
         print(f"\nOne form at a time in one process (parse, assess with explanation, to_dict, json.dumps): "
               f"median {lat['median']:.2f} ms, p95 {lat['p95']:.2f} ms, max {lat['max']:.2f} ms")
     usage = resource.getrusage(resource.RUSAGE_SELF)

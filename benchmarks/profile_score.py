@@ -26,13 +26,15 @@ from triage.forms import parse_form  # noqa: E402
 from triage.knowledge import load_knowledge  # noqa: E402
 
 
-def per_form_ms(function, items, rounds=3) -> float:
+def per_form_ms(function, items, rounds=3, clock=time.perf_counter) -> float:
+    """The best of ``rounds`` of ``function`` over every item, in ms per item (``clock``:
+    time.process_time for CPU time on a shared machine)."""
     best = float("inf")
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = clock()
         for item in items:
             function(item)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best / len(items) * 1000
 
 

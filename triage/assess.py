@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping
 
 from triage.assessment import (
     Assessment, ConditionResult, Finding, Reason, RedFlag, RuleUse, Screening, Triage,
 )
-from triage.engine import Firing, TriageEngine
+from triage.backends import get_engine
+from triage.firing import Firing
 from triage.forms import Form, parse_form
 from triage.knowledge import KnowledgeBase, RuleSpec, load_knowledge
 from triage.scoring import alarm_findings, most_urgent, score_conditions
 from triage.screen import ScreenResult, titles
 from triage.whatif import exam_tests, open_questions
 
-_ENGINES: dict = {}
-
-
-def get_engine(kb: KnowledgeBase | None = None) -> TriageEngine:
-    """The engine for this process (experta binds an engine to its rules, so one per process)."""
-    kb = kb or load_knowledge()
-    engine = _ENGINES.get(id(kb))
-    if engine is None:
-        engine = _ENGINES[id(kb)] = TriageEngine(kb)
-    return engine
-
-
-if hasattr(os, "register_at_fork"):
-    # A forked child (a batch worker) builds its own engine rather than share its parent's.
-    os.register_at_fork(after_in_child=_ENGINES.clear)
+__all__ = ["assess", "get_engine"]
 
 
 def _findings(kb: KnowledgeBase, rule: RuleSpec, answers, firing: Firing, seen=()) -> list[Finding]:
@@ -175,18 +161,21 @@ def _screen_summary(kb: KnowledgeBase, screen: ScreenResult) -> Screening:
 
 
 def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
-           what_next: bool = True) -> Assessment:
+           what_next: bool = True, engine: str | None = None) -> Assessment:
     """Assess one intake form (a Form, or a contract mapping that is validated first).
 
     ``what_next=False`` leaves out the open questions and examination tests (about a quarter
     of the time per form); the triage level, red flags and differential are the same. Batch
-    scoring uses it for its CSV and table outputs, which show neither.
+    scoring uses it for its CSV and table outputs, which show neither. ``engine`` is
+    ``experta`` or ``compiled`` (the same result; triage/backends.py), by default the
+    process's choice, experta unless a command chose otherwise.
     """
     kb = kb or load_knowledge()
     if not isinstance(form, Form):
         form = parse_form(form)
     answers = dict(form.answers)
-    firing = get_engine(kb).run(answers)
+    backend = get_engine(kb, engine)
+    firing = backend.run(answers)
     scores = score_conditions(kb, firing.evidence, answers)
     screen = kb.screen.check(answers)
     outcome, outcome_text, top_condition, reasons = _triage(kb, answers, firing, scores, screen)
@@ -223,7 +212,7 @@ def assess(form: Form | Mapping[str, Any], *, kb: KnowledgeBase | None = None,
         screen=_screen_summary(kb, screen),
         differential=tuple(differential),
         conclusions={name: list(rules) for name, rules in firing.conclusions.items()},
-        open_questions=open_questions(kb, answers, ranking, level.id) if what_next else (),
+        open_questions=open_questions(kb, answers, ranking, level.id, pending=backend.pending) if what_next else (),
         exam_tests=exam_tests(kb, answers, contenders) if what_next else (),
         answers=answers,
         kb_version=kb.version,

@@ -9,12 +9,12 @@ Summing the evidence and choosing the triage level is plain Python in triage/sco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain
 
 from triage._experta import AS, NOT, TEST, Fact, KnowledgeEngine, L, P, Rule
 from experta.agenda import Agenda  # after triage._experta, which makes experta importable
 from experta.factlist import FactList
+from triage.firing import Firing
 from triage.knowledge import KnowledgeBase, RuleSpec
 from triage.matching import Item
 from triage.rete import DepthStrategy, Matcher
@@ -34,15 +34,6 @@ def _intake(values: dict) -> Intake:
 
 class Conclusion(Fact):
     """An intermediate conclusion (``name``) and the rule that reached it."""
-
-
-@dataclass(frozen=True)
-class Firing:
-    """What one run of the engine concluded, as rule ids in firing order."""
-
-    conclusions: dict          # conclusion name -> tuple of rule ids that reached it
-    evidence: tuple[str, ...]
-    red_flags: tuple[str, ...]
 
 
 class _Predicates:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from triage.compiled import CompileError, conclusion_order
 from triage.knowledge import KnowledgeBase
 from triage.scoring import AGE_BANDS
 
@@ -61,6 +62,11 @@ def lint(kb: KnowledgeBase) -> list[LintProblem]:
     non_monotone = _non_monotone_conclusions(kb)
     levels = {lv.id for lv in kb.levels}
     conditions = {c.id for c in kb.conditions}
+
+    try:
+        conclusion_order(kb)          # the compiled engine needs an order, so no cycle
+    except CompileError as error:
+        problem("conclusions.yml", str(error))
 
     for rule in kb.rules:
         where = f"{rule.source_file}: {rule.id}"

@@ -37,6 +37,7 @@ from markupsafe import escape
 
 import triage
 from triage.assessment import Assessment
+from triage.envcache import cached, folder_key
 from triage.templatecheck import check_html
 from triage.knowledge import KnowledgeBase
 from triage.management import load_common
@@ -173,21 +174,27 @@ def environment(fmt: str, templates_dir: str | Path | None = None) -> Environmen
     same name replaces ours; ``default:NAME`` always reaches ours (to extend or include it)."""
     if fmt not in ("html", "md", "txt"):
         raise ReportError(f"no templates for format {fmt!r}")
-    ours = FileSystemLoader(str(REPORTS_DIR))
-    loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
-    loaders += [PrefixLoader({"default": ours}, delimiter=":"), ours]
-    options: dict[str, Any] = {"autoescape": True} if fmt == "html" else {
-        "autoescape": False, "finalize": md_escape if fmt == "md" else txt_finalize}
-    # Sandboxed: a template from --templates is data, and must not reach Python (os, files).
-    env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True, keep_trailing_newline=True, **options)
-    env.filters["wrap"] = wrap
-    env.filters["refs"] = refs
-    # Macro output is already made of escaped values: `{{ item(x) | formatted }}` keeps it as is.
-    # (HTML needs no such filter: its macros return Markup.) Never apply it to a raw value.
-    env.filters["formatted"] = Formatted
-    env.globals["fmt"] = fmt
-    return env
+
+    def build() -> Environment:
+        ours = FileSystemLoader(str(REPORTS_DIR))
+        loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
+        loaders += [PrefixLoader({"default": ours}, delimiter=":"), ours]
+        options: dict[str, Any] = {"autoescape": True} if fmt == "html" else {
+            "autoescape": False, "finalize": md_escape if fmt == "md" else txt_finalize}
+        # Sandboxed: a template from --templates is data, and must not reach Python (os, files).
+        env = SandboxedEnvironment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
+                                   lstrip_blocks=True, keep_trailing_newline=True, **options)
+        env.filters["wrap"] = wrap
+        env.filters["refs"] = refs
+        # Macro output is already made of escaped values: `{{ item(x) | formatted }}` keeps it as is.
+        # (HTML needs no such filter: its macros return Markup.) Never apply it to a raw value.
+        env.filters["formatted"] = Formatted
+        env.globals["fmt"] = fmt
+        return env
+
+    # Built once per process and folder (triage/envcache.py): compiling the templates was most
+    # of the cost of a report.
+    return cached((fmt, folder_key(templates_dir)), build)
 
 
 def _check_safety(output: str, ctx: ReportContext, fmt: str) -> None:

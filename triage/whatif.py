@@ -50,6 +50,7 @@ class _Shape:
         self.size = {r.id: abs(math.log(r.lr)) for r in kb.rules if r.lr is not None}
         self.level_rank = {r.id: kb.level(r.level).rank for r in kb.rules if r.kind == "red_flag"}
         self.position = {name: i for i, name in enumerate(kb.catalogue.names)}
+        self.requires = {name: tuple((kb.catalogue[name].requires or {}).items()) for name in kb.catalogue.names}
 
 
 _SHAPES: dict[int, tuple[KnowledgeBase, _Shape]] = {}
@@ -61,35 +62,45 @@ def _shape(kb: KnowledgeBase) -> _Shape:
     return _SHAPES[id(kb)][1]
 
 
-def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=()) -> set[str]:
-    """The unanswered fields a rule (through its conclusions too) is waiting on."""
-    shape = _shape(kb)
+def _waiting_on(kb: KnowledgeBase, rule: RuleSpec, answers, truth, seen=(), memo=None, shape=None) -> set[str]:
+    """The unanswered fields a rule (through its conclusions too) is waiting on.
+
+    ``memo`` keeps, for one form, what each unknown conclusion waits on (by conclusion and
+    path): many pending rules share a conclusion, and it is worked out once.
+    """
+    shape = shape or _shape(kb)
+    memo = {} if memo is None else memo
     fields = {name for name in shape.fields[rule.id] if answers.get(name) is None}
     for name in shape.conclusions[rule.id]:
         if truth.get(name) is UNKNOWN and name not in seen:
-            for source in shape.sources.get(name, ()):
-                fields |= _waiting_on(kb, source, answers, truth, seen + (name,))
+            key = (name, seen)
+            if key not in memo:
+                memo[key] = set().union(*(_waiting_on(kb, source, answers, truth, seen + (name,), memo, shape)
+                                          for source in shape.sources.get(name, ())))
+            fields |= memo[key]
     return fields
 
 
-def _requires_met(kb: KnowledgeBase, field: str, answers) -> bool:
-    # Listed once its requirement is answered: until then the question it depends on stands for it.
-    requires = kb.catalogue[field].requires or {}
-    return all(answers.get(k) == v for k, v in requires.items())
+def pending_rules(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[dict[str, Any], list[RuleSpec]]:
+    """The truth of every conclusion, and the evidence and red-flag rules that are neither true
+    nor false (in knowledge-base order). triage/compiled.py generates the same from the rules."""
+    truth = conclusion_truth(kb, answers)
+    return truth, [rule for rule in _shape(kb).askers if rule.when.truth(answers, truth) is UNKNOWN]
 
 
 def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[str], level: str,
-                   limit: int | None = 10) -> tuple[OpenQuestion, ...]:
-    truth = conclusion_truth(kb, answers)
+                   limit: int | None = 10, pending=pending_rules) -> tuple[OpenQuestion, ...]:
+    """The unanswered questions that could still change the result, most weighty first.
+    ``pending`` is pending_rules, or a backend's compiled equivalent of it."""
+    truth, waiting = pending(kb, answers)
     rank = {condition: i for i, condition in enumerate(ranking)}
     current = kb.level(level).rank
     weights: dict[str, float] = {}
     reasons: dict[str, list[tuple[float, RuleSpec]]] = {}
     askable: dict[str, bool] = {}
+    memo: dict = {}
     shape = _shape(kb)
-    for rule in shape.askers:
-        if rule.when.truth(answers, truth) is not UNKNOWN:
-            continue
+    for rule in waiting:
         if rule.kind == "red_flag":
             gain = current - shape.level_rank[rule.id]   # how many levels it would raise triage
             if gain <= 0:
@@ -98,9 +109,11 @@ def open_questions(kb: KnowledgeBase, answers: Mapping[str, Any], ranking: list[
         else:
             relevance = 1.0 if rank.get(rule.condition, 99) < CONTENTION_RANKS else OUT_OF_CONTENTION
             weight = shape.size[rule.id] * relevance
-        for name in _waiting_on(kb, rule, answers, truth):
+        for name in _waiting_on(kb, rule, answers, truth, memo=memo, shape=shape):
             if name not in askable:
-                askable[name] = _requires_met(kb, name, answers)
+                # Listed once its requirement is answered: until then the question it
+                # depends on stands for it.
+                askable[name] = all(answers.get(k) == v for k, v in shape.requires[name])
             if not askable[name]:
                 continue
             weights[name] = weights.get(name, 0.0) + weight

@@ -18,7 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, NamedTuple
 
-from triage.assess import assess, get_engine
+from triage.assess import assess
+from triage.backends import get_engine
 from triage.assessment import Assessment
 from triage.batch.readers import Row
 from triage.batch.writers import ErrorRow, make_format
@@ -42,6 +43,7 @@ class Settings:
     allow_unknown_fields: bool = False
     qualified_ids: bool = False      # several inputs: a default form_id names the file too
     table_width: int | None = None   # the table's width: the main process's terminal, for every worker
+    engine: str | None = None        # experta or compiled (triage/backends.py); None: the process's choice
 
 
 class Outcome(NamedTuple):
@@ -69,7 +71,7 @@ class Scorer:
         self.kb = load_knowledge(settings.rules_dir)
         self.format = make_format(settings.output_format, [c.id for c in self.kb.conditions], kb=self.kb,
                                   width=settings.table_width)
-        get_engine(self.kb)          # build the engine now rather than on the first form
+        get_engine(self.kb, settings.engine)     # build the engine now rather than on the first form
 
     def default_id(self, row: Row) -> str:
         return f"{row.source}:{row.number}" if self.settings.qualified_ids else str(row.number)
@@ -86,7 +88,8 @@ class Scorer:
             form = replace(form, form_id=self.default_id(row))
         try:
             # The CSV and the table show no questions or tests to do next: they are not worked out.
-            return assess(form, kb=self.kb, what_next=self.settings.output_format in ("jsonl", "json"))
+            return assess(form, kb=self.kb, what_next=self.settings.output_format in ("jsonl", "json"),
+                          engine=self.settings.engine)
         except Exception as error:  # noqa: BLE001  a bug must not take the rest of the batch down
             return ErrorRow.of(row, form.form_id, [Problem(
                 "(internal)", None, f"could not be scored because of an internal error "

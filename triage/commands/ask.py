@@ -20,6 +20,7 @@ import click
 
 from triage import exits
 from triage.assessment import Assessment
+from triage.commands._engine import engine_option
 from triage.commands.assess import render_text
 from triage.forms import FormError
 from triage.jsonforms import FormFileError, JSONFormError, read_form_file
@@ -511,6 +512,7 @@ def _read_saved(path: str) -> dict:
 
 
 @click.command("ask")
+@engine_option(default="compiled")
 @click.option("--clinician", is_flag=True,
               help="Clinician intake: examination findings are asked too, and the result is the "
                    "clinician's summary.")

@@ -7,6 +7,7 @@ import json
 import click
 
 from triage.assess import assess
+from triage.commands._engine import engine_option
 from triage.forms import FormError
 from triage.interop.intake import parse_any
 from triage.jsonforms import FormFileError, JSONFormError, read_form_file
@@ -88,6 +89,7 @@ def render_text(result, kb) -> str:
 
 
 @click.command("assess")
+@engine_option(default="compiled")
 @click.argument("form_file", type=click.Path(allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "fhir"]), default="text", show_default=True,
               help="fhir: a FHIR R4 Bundle (RiskAssessment, DetectedIssues; docs/interop.md).")

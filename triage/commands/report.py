@@ -19,6 +19,7 @@ from triage.assess import assess
 from triage.assessment import DISCLAIMER
 from triage.atomic import AtomicFile
 from triage.batch.readers import STDIN, InputError, read_rows
+from triage.commands._engine import engine_option
 from triage.forms import FormError, parse_form
 from triage.interop.intake import parse_any
 from triage.jsonforms import DECODER, FormFileError, decode_problem, decode_text, repeated_keys
@@ -233,6 +234,7 @@ def _date(value: str | None) -> str:
 
 
 @click.command("report")
+@engine_option(default="compiled")
 @click.argument("input_file", metavar="INPUT", type=click.Path(allow_dash=True))
 @click.option("-o", "--output", help="File to write (a folder for a batch); - or nothing for standard output.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),

@@ -10,9 +10,10 @@ import click
 
 from triage.batch.readers import FORMATS, STDIN, InputError, Inputs
 from triage.batch.runner import Settings, WorkerDied, default_cpu_count, score_rows
-from triage import exits
+from triage import backends, exits
 from triage.batch.summary import Progress, Tally
 from triage.atomic import AtomicFile, _is_special
+from triage.commands._engine import engine_option
 from triage.outputlock import OutputBusy, OutputLock
 from triage.batch.writers import OUTPUT_FORMATS, UnwritableFormat, make_format, output_format
 from triage.knowledge import KnowledgeError, load_knowledge
@@ -79,6 +80,7 @@ An -o file is written whole or not at all.
 
 
 @click.command("score", epilog=EPILOG)
+@engine_option(default="compiled")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...",
                 type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True))
 @click.option("-o", "--output", default=STDIN, show_default=True, metavar="FILE",
@@ -120,6 +122,7 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
     _check_paths(inputs, output)
     try:
         kb = load_knowledge(rules_dir)
+        backends.get_engine(kb)      # the compiled engine refuses a cycle of conclusions here
     except KnowledgeError as error:
         raise click.UsageError(f"the knowledge base does not load: {error}") from None
     err = sys.stderr
@@ -132,7 +135,7 @@ def command(inputs, output, fmt, input_format, delimiter, workers, ignore_unknow
         raise click.UsageError(str(error)) from None
     width = terminal_width() if fmt == "table" else None
     settings = Settings(output_format=fmt, rules_dir=rules_dir, allow_unknown_fields=ignore_unknown_fields,
-                        qualified_ids=len(inputs) > 1, table_width=width)
+                        qualified_ids=len(inputs) > 1, table_width=width, engine=backends.chosen())
     source = Inputs(list(inputs), input_format=input_format, delimiter=delimiter)
     tally = Tally()
     progress = Progress(err, source.fraction) if err.isatty() and not quiet else None

@@ -6,6 +6,8 @@ import logging
 
 import click
 
+from triage.commands._engine import engine_option
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -20,6 +22,7 @@ import click
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="File holding the signing secret (made on first use). Default: "
                    "~/.config/kneetriage/web-secret; KNEETRIAGE_SECRET_KEY overrides it.")
+@engine_option(default="compiled")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True), help="Another knowledge base folder.")
 def command(host, port, threads, rate_limit, max_body, secret_file, rules_dir):
     """Serve the web questionnaire and the JSON API (/api/v1).

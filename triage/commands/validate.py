@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from triage import baselines
+from triage import backends, baselines
 from triage.assessment import DISCLAIMER
+from triage.commands._engine import engine_option
 from triage.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from triage.validation import NONE, CaseError, Metrics, Verdict, load_cases, validate
 
@@ -215,6 +216,7 @@ RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_js
 # --------------------------------------------------------------------------- command
 
 @click.command("validate")
+@engine_option(default="experta")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("--min-top1", type=click.FloatRange(0, 1), default=None,
@@ -237,6 +239,7 @@ def command(files, fmt, min_top1, output, rules_dir):
     """
     try:
         kb = load_knowledge(rules_dir)
+        backends.get_engine(kb)      # the compiled engine refuses a cycle of conclusions here
     except KnowledgeError as error:
         raise click.ClickException(f"the knowledge base does not load: {error}") from None
     paths = list(files) or default_case_paths()
