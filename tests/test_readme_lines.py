@@ -110,6 +110,11 @@ def _first_word(command: Command) -> list[str]:
     return shlex.split(command.text, comments=True)
 
 
+def _last_command(words: list[str]) -> list[str]:
+    """The words after the last ``&&``: the command a set-up line ends by running."""
+    return words[len(words) - words[::-1].index("&&"):] if "&&" in words else words
+
+
 def handling(command: Command) -> str:
     """How a line is run: as it stands, or by its named handling."""
     words = _first_word(command) if command.language == "shell" else []
@@ -119,7 +124,7 @@ def handling(command: Command) -> str:
         return "test-suite set-up"   # run by .ci/run itself
     if words[:2] == ["kneetriage", "ask"]:
         return "ask, scripted"
-    if words[:2] == ["kneetriage", "serve"]:
+    if _last_command(words)[:2] == ["kneetriage", "serve"]:     # alone, or after a set-up
         return "server: start, wait for the port, stop"
     return "as written"
 
@@ -164,15 +169,18 @@ def run_command(command: Command, clone: Path) -> tuple[str, int, str]:
 
 def _serve(text: str, clone: Path, env: dict) -> tuple[int, str]:
     """A server line: it must come up and answer on its port; then it is stopped (status 0)."""
-    words = shlex.split(text, comments=True)
+    words = _last_command(shlex.split(text, comments=True))
     port = int(words[words.index("--port") + 1]) if "--port" in words else 8000
     process = subprocess.Popen(["bash", "-c", text], cwd=clone, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240     # a set-up line installs the package first
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    pass
+                time.sleep(0.5)     # still running: not another program that had the port already
+                if process.poll() is None:
                     return 0, f"answered on port {port}"
             except OSError:
                 time.sleep(0.5)
@@ -235,6 +243,8 @@ def test_a_server_line_is_started_waited_for_on_its_port_and_stopped(tmp_path):
               "port=int(sys.argv[2]), bind='127.0.0.1')")
     text = f"{shlex.quote(sys.executable)} -c {shlex.quote(server)} --port {port}"
     assert handling(Command("kneetriage serve --port 8000", "shell")).startswith("server")
+    assert handling(Command("python3 -m venv .venv && . .venv/bin/activate && pip install -q . && "
+                            "kneetriage serve", "shell")).startswith("server")
     status, said = _serve(text, tmp_path, clean_environment(None))
     assert status == 0, said
     with pytest.raises(OSError):
