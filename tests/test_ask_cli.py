@@ -240,3 +240,16 @@ def test_a_positive_question_changed_from_the_summary_saves_the_contracts_value(
     from triage.questionnaire import Session
     resumed = Session.from_contract(json.loads(out_file.read_text()))
     assert ("unable_to_bear_weight", "Can you take four steps on the leg?", "no") in resumed.summary()
+
+
+def test_a_runner_is_told_another_cause_in_plain_words(kb):
+    from triage import assess
+    from triage.commands.ask import render_result
+    from triage.questionnaire import Session
+    form = {**FULL, "knee_hot_red": "yes", "swelling": "moderate", "fever_or_unwell": "yes"}
+    result = assess(form, kb=kb)
+    assert result.outcome == "other_cause" and "septic arthritis" in result.outcome_text  # for clinicians
+    session = Session.from_contract(form, kb)
+    words = " ".join(render_result(result, session, kb).split())
+    assert "septic arthritis" not in words.lower()
+    assert kb.flag("septic_arthritis").patient_title in words

@@ -25,6 +25,7 @@ from triage.commands.assess import render_text
 from triage.forms import FormError
 from triage.jsonforms import FormFileError, JSONFormError, read_form_file
 from triage.knowledge import KnowledgeBase
+from triage.plainwords import in_patient_words
 from triage.questionnaire import (
     BASICS, NARROWING, RED_FLAGS, SCREEN, AnswerError, Checklist, Question, Session, interpret,
 )
@@ -399,7 +400,7 @@ def render_result(result: Assessment, session: Session, kb: KnowledgeBase, repor
         for text in _because(top, kb)[:4]:
             lines.append(_wrap(text, 6, first="    + "))
     else:
-        lines.append(_wrap(result.outcome_text, 2))
+        lines.append(_wrap(in_patient_words(kb, result.outcome_text), 2))
     # Too little to name one, or another cause to exclude first: no condition is offered as possible.
     others = [c for c in result.differential if c.id != result.top_condition and c.status != "unlikely"
               and result.names_conditions]

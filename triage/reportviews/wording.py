@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Iterable
 
 from triage.assessment import Assessment, Finding, RuleUse
 from triage.knowledge import KnowledgeBase
 from triage.management import Point
+from triage.plainwords import in_patient_words
 from triage.report_context import FindingView, PointView, Reference, RuleView
 
 
@@ -67,16 +67,7 @@ class Wording:
     def plain(self, text: str) -> str:
         """For the runner, name conditions, red flags and warning signs by their patient titles in
         text written for clinicians."""
-        if not self.patient:
-            return text
-        pairs = [(s.title, s.patient_title) for s in [*self.kb.conditions, *self.kb.flags]]
-        pairs += [(i.title, i.patient) for i in self.kb.screen.items]
-        for title, patient in sorted(pairs, key=lambda pair: -len(pair[0])):
-            def name(match, patient=patient):
-                start = match.start() == 0 or text[:match.start()].rstrip().endswith((".", ":", "("))
-                return patient if start else patient[:1].lower() + patient[1:]
-            text = re.sub(re.escape(title), name, text)
-        return text
+        return in_patient_words(self.kb, text) if self.patient else text
 
     def words(self, point: Point) -> str:
         return point.patient if self.patient else point.text
