@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from triage.assess import assess
 from triage.backends import get_engine
 from triage.assessment import Assessment
+from triage.batch.deferred import DeferredSignals
 from triage.batch.readers import Row
 from triage.batch.writers import ErrorRow, make_format
 from triage.forms import FormError, Problem, parse_form
@@ -180,13 +181,15 @@ def score_rows(rows: Iterable[Row], settings: Settings, workers: int, sink: Sink
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(settings, os.getpid()))
     try:
-        pending: deque = deque()
-        for chunk in itertools.chain(head, chunks):
-            pending.append(pool.submit(_score_in_worker, chunk))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                sink(*pending.popleft().result())
-        while pending:
-            sink(*pending.popleft().result())
+        with DeferredSignals() as signals:     # a stop signal is raised between pool calls only
+            pending: deque = deque()
+            for chunk in itertools.chain(head, chunks):
+                pending.append(pool.submit(_score_in_worker, chunk))
+                signals.check()
+                if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    sink(*signals.result(pending.popleft()))
+            while pending:
+                sink(*signals.result(pending.popleft()))
     except BrokenProcessPool:
         _stop_pool(pool)
         raise WorkerDied("a worker process stopped before finishing its forms (it was killed, perhaps "
