@@ -141,11 +141,13 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """End every worker now: after a failure, no process may linger or keep writing."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
+    """End every worker before returning: after a failure or a stop signal no process may linger.
+
+    The chunks not yet started are cancelled and the workers finish the one in hand (a chunk is
+    a fraction of a second), then exit. They are not terminated: a worker ended while it sends
+    its result leaves half a message in the pool's pipe, and the pool's manager thread then
+    waits for the rest for ever (score hung that way under load, after a SIGHUP). A worker that
+    died already broke the pool, and the pool ended the others itself."""
     pool.shutdown(wait=True, cancel_futures=True)
 
 
