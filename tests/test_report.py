@@ -478,3 +478,15 @@ def test_printed_pages_carry_the_form_id_and_page_numbers(pfps):
     assert 'counter(page) " of " counter(pages)' in css and "string(form-id)" in css
     html = render(pfps, "html")
     assert 'class="form-id"' in html
+
+
+def test_a_runner_reads_the_answers_as_they_were_asked_the_positive_way_round(kb):
+    from triage import assess
+    form = {"pain_location": "anterior_diffuse", "onset": "gradual", "unable_to_bear_weight": "no",
+            "cannot_straight_leg_raise": "no", "age": 30}
+    ctx = build_context(assess(form, kb=kb), kb, audience="patient", detail="full")
+    shown = {a.field: (a.label, a.answer) for a in ctx.answers}
+    assert shown["unable_to_bear_weight"] == ("Can you take four steps on the leg?", "yes")
+    assert not any("unable" in label.lower() for label, _ in shown.values())
+    clinician = build_context(assess(form, kb=kb), kb, audience="clinician", detail="full")
+    assert {a.field: a.answer for a in clinician.answers}["unable_to_bear_weight"] == "no"   # as stored

@@ -46,7 +46,9 @@ def exam_tests(w: Wording) -> tuple[ExamView, ...]:
 
 
 def open_questions(w: Wording) -> tuple[QuestionView, ...]:
-    return tuple(QuestionView(field=q.field, question=q.question, finding=w.kb.catalogue[q.field].clinician,
+    # A runner reads each question as the questionnaire asks it: the positive way round.
+    return tuple(QuestionView(field=q.field, question=w.kb.catalogue[q.field].question if w.patient else q.question,
+                              finding=w.kb.catalogue[q.field].clinician,
                               exam=q.exam, why=q.why, rules=q.rules)
                  for q in w.a.open_questions if not (w.patient and q.exam))
 
@@ -55,6 +57,9 @@ def answers(w: Wording) -> tuple[AnswerView, ...]:
     out = []
     for name, value in w.a.answers.items():
         spec = w.kb.catalogue[name]
-        out.append(AnswerView(field=name, label=spec.patient if w.patient else spec.clinician,
-                              answer=spec.label(value), group=spec.group))
+        if w.patient:   # as asked: "Can you take four steps on the leg? yes", not "unable…? no"
+            label, answer = spec.question, spec.label(spec.to_question(value))
+        else:
+            label, answer = spec.clinician, spec.label(value)
+        out.append(AnswerView(field=name, label=label, answer=answer, group=spec.group))
     return tuple(out)
