@@ -5,7 +5,7 @@ import pytest
 from tests.browser_support import DESKTOP, MOBILE, LiveServer, browser_or_skip
 from tests.test_questionnaire import ITBS
 from tests.test_web_pages import HOT_KNEE
-from tests.webclient import as_asked, make_app, tick_for
+from tests.webclient import make_app, reply_to, tick_for
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +63,9 @@ def answer_checklist(page, story: dict) -> None:
 
 
 def reply(page, field: str, story: dict, default: str = "no") -> str:
-    if "::" in field:
-        return tick_for(field, story, default)
-    if field in story:
-        return as_asked(field, story[field])
-    values = page.locator(f'input[name="{field}"]').evaluate_all("els => els.map(e => e.value)")
-    if "no" in values:
-        return as_asked(field, "no")
-    return "negative" if "negative" in values else "unknown"
+    values = [] if "::" in field else page.locator(f'input[name="{field}"]').evaluate_all(
+        "els => els.map(e => e.value)")
+    return reply_to(field, story, values, default)
 
 
 def answer_step(page, fields: list[str], story: dict) -> None:

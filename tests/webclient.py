@@ -49,8 +49,6 @@ def radio_values(page: bytes, name: str) -> list[str]:
 def tick_for(name: str, story: dict, default: str = "no") -> str:
     """A checklist line (``key::item``): what the story says of it, as the terminal's tests
     answer it (the screen item's status; a follow-up line follows its field)."""
-    from triage.knowledge import load_knowledge
-
     key, item = name.split("::", 1)
     if key == "screen":
         status = load_knowledge().screen.item(item).status(story)
@@ -58,6 +56,21 @@ def tick_for(name: str, story: dict, default: str = "no") -> str:
     else:
         tick = str(story[item]) if item in story else "unknown"
     return "no" if tick == "unknown" and default == "no" else tick
+
+
+def reply_to(name: str, story: dict, choices: list[str], default: str = "no") -> str:
+    """The answer to the field or checklist line ``name`` on a page that offers ``choices``:
+    the story's value, as the page asks it; else with default "no" the negative of a yes/no or
+    examination question, and "don't know" for the rest."""
+    if "::" in name:
+        return tick_for(name, story, default)
+    if name in story:
+        return as_asked(name, story[name])
+    if default == "no" and "no" in choices:
+        return as_asked(name, "no")
+    if default == "no" and "negative" in choices:
+        return "negative"
+    return "unknown"
 
 
 class Visitor:
@@ -101,16 +114,7 @@ class Visitor:
         return b"See the result" in self.page and not self.on_emergency
 
     def reply(self, name: str, story: dict, default: str) -> str:
-        if "::" in name:
-            return tick_for(name, story, default)
-        if name in story:
-            return as_asked(name, story[name])
-        choices = radio_values(self.page, name)
-        if default == "no" and "no" in choices:
-            return as_asked(name, "no")
-        if default == "no" and "negative" in choices:
-            return "negative"
-        return "unknown"
+        return reply_to(name, story, radio_values(self.page, name), default)
 
     def answer_step(self, story: dict, default: str = "no", action: str = "next"):
         fields = step_fields(self.page)
