@@ -210,15 +210,17 @@ def bad_detail(error):
                 message=f"detail must be one of {', '.join(DETAILS)} (it was {str(error)[:40]!r}).")
 
 
+def _report_context(conversation: Conversation):
+    """The report of the answers so far, for the person's mode, at the ?detail= asked for."""
+    return build_context(conversation.result(), _ext()["kb"], audience=conversation.mode,
+                         rules_dir=_ext()["rules_dir"], detail=_detail())
+
+
 @pages.get("/result")
 def result():
     conversation = load_conversation()
     conversation.go_on()     # the emergency page's "stop here" leads here; the interrupt is over
-    assessment = conversation.result()
-    detail = _detail()
-    ctx = build_context(assessment, _ext()["kb"], audience=conversation.mode, rules_dir=_ext()["rules_dir"],
-                        detail=detail)
-    html = render(ctx, "html", templates_dir=REPORT_TEMPLATES)
+    html = render(_report_context(conversation), "html", templates_dir=REPORT_TEMPLATES)
     return save(current_app.response_class(html, mimetype="text/html"), conversation)
 
 
@@ -238,10 +240,8 @@ def download_assessment():
 @pages.get("/download/report.pdf")
 def download_pdf():
     conversation = load_conversation()
-    ctx = build_context(conversation.result(), _ext()["kb"], audience=conversation.mode,
-                        rules_dir=_ext()["rules_dir"], detail=_detail())
     try:
-        pdf = render(ctx, "pdf")
+        pdf = render(_report_context(conversation), "pdf")
     except ReportError as error:      # WeasyPrint (or Pango) is not installed here
         return page("error.html.j2", status=501, message=str(error))
     return _attachment(pdf, "knee-report.pdf", "application/pdf")
